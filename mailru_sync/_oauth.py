@@ -1,0 +1,128 @@
+"""Token-endpoint requests shared by both platforms' OAuth grants.
+
+Why shared: both platforms speak plain OAuth 2 at their token endpoints (form POST in, JSON with
+``access_token`` or ``error``/``error_description`` out); only URLs, field names and which
+``error`` means what differ, and those are passed in. Grants are never retried automatically:
+an authorization code is single-use and a replayed refresh may rotate tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ._redact import mask
+from ._response import decode_json
+from .exceptions import (
+    AccessDeniedError,
+    AppNotAvailableError,
+    BlockedUserError,
+    InvalidClientError,
+    InvalidCodeError,
+    InvalidCredentialsError,
+    InvalidGrantError,
+    InvalidRefreshTokenError,
+    OAuthError,
+    ResponseError,
+)
+
+if TYPE_CHECKING:
+    from ._session import BaseSession
+
+__all__ = ["oauth_error", "token_request"]
+
+_GRANT_ERRORS: dict[str, type[InvalidGrantError]] = {
+    "authorization_code": InvalidCodeError,
+    "refresh_token": InvalidRefreshTokenError,
+}
+
+_ADVICE = {
+    "authorization_code": "codes are single-use and short-lived: send the user through the "
+    "authorization URL again and exchange the new code promptly, with the same redirect_uri",
+    "refresh_token": "the refresh token is no longer valid: authorize the user again",
+    "password": "check the e-mail/login and password",
+}
+
+
+def oauth_error(
+    error: str, description: str, *, grant: str, status: int | None = None
+) -> OAuthError:
+    """The :class:`OAuthError` subclass for an OAuth ``error`` value in the context of a grant."""
+    text = f"{error}: {description}" if description else error
+    lowered = description.lower()
+    if "blocked" in lowered:
+        return BlockedUserError(
+            f"the account is blocked ({text}); the user must restore it on the platform's site",
+            error=error, description=description, status=status,
+        )
+    if error == "invalid_client":
+        return InvalidClientError(
+            f"the platform rejected the application ({text}); check app_id, the client secret "
+            "and that the redirect URI is registered for the app",
+            error=error, description=description, status=status,
+        )
+    if error == "unauthorized_client":
+        return AppNotAvailableError(
+            f"the application is not available to this user ({text}); while an app is in test "
+            "mode only its testers may authorize",
+            error=error, description=description, status=status,
+        )
+    if error == "access_denied":
+        return AccessDeniedError(
+            f"access was denied ({text})", error=error, description=description, status=status
+        )
+    if error == "invalid_grant":
+        advice = _ADVICE.get(grant, "")
+        if grant == "password":
+            return InvalidCredentialsError(
+                f"login failed ({text}); {advice}",
+                error=error, description=description, status=status,
+            )
+        cls = _GRANT_ERRORS.get(grant, InvalidGrantError)
+        return cls(
+            f"the {grant.replace('_', ' ')} was rejected ({text}); {advice}",
+            error=error, description=description, status=status,
+        )
+    return OAuthError(
+        f"authorization failed ({text})", error=error, description=description, status=status
+    )
+
+
+def token_request(
+    session: BaseSession,
+    url: str,
+    data: Mapping[str, str],
+    *,
+    grant: str,
+    required: tuple[str, ...] = ("access_token",),
+) -> dict[str, Any]:
+    """POST a grant to a token endpoint; return the token JSON or raise an :class:`OAuthError`."""
+    what = f"token request ({grant})"
+    response = session.transport("POST", url, what=what, data=dict(data))
+    body = decode_json(response, method=what, redact=session._redact)
+    if isinstance(body, Mapping) and body.get("error"):
+        raise oauth_error(
+            str(body.get("error")),
+            str(body.get("error_description") or ""),
+            grant=grant,
+            status=response.status_code,
+        )
+    if not isinstance(body, Mapping):
+        raise ResponseError(
+            f"{what}: expected a JSON object with an access token, got {type(body).__name__} "
+            f"(HTTP {response.status_code})",
+            method=what,
+            status=response.status_code,
+        )
+    missing = [name for name in required if not body.get(name)]
+    if missing:
+        shown = {k: mask(v) for k, v in body.items()}
+        raise ResponseError(
+            f"{what}: the token response lacks {', '.join(missing)} "
+            f"(HTTP {response.status_code}, fields {sorted(shown)})",
+            method=what,
+            status=response.status_code,
+        )
+    token = dict(body)
+    session._remember_secrets(token.get("access_token"), token.get("refresh_token"))
+    return token

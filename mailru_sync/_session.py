@@ -1,0 +1,593 @@
+"""The platform-independent session: a ``requests.Session`` that calls REST API methods.
+
+Why a ``requests.Session`` subclass: users keep everything they know from requests (mount,
+proxies, verify, hooks, headers, cookies), and the OAuth grants live on the same object, as in
+requests-oauthlib. This module owns the call pipeline, which is the same for both platforms:
+
+    serialize → (refresh if due) → pace → sign → send → decode → map errors → retry/refresh/raise
+
+Platform differences (URLs, signing, error envelopes, which methods write) are the abstract
+hooks at the bottom of :class:`BaseSession`, implemented once per platform.
+
+Thread safety: one session may be shared by many threads. Calls only read the configuration;
+the token is replaced under a lock (single-flight refresh), the limiter reserves slots under its
+own lock and sleeps outside it, and urllib3's pool hands each thread its own connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
+from typing import Any, ClassVar, Literal
+
+import requests
+import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+from urllib3.util import Retry
+
+from ._ratelimit import RateLimiter
+from ._redact import Redactor, mask, redact_params
+from ._response import decode_json, parse_retry_after, snippet_of
+from ._retry import RetryPolicy
+from ._urls import check_base_url, rebase
+from .exceptions import (
+    APIError,
+    ConfigurationError,
+    ConnectionFailed,
+    Error,
+    HTTPStatusError,
+    RateLimitError,
+    RequestTimeout,
+    ResponseError,
+    ServiceUnavailableError,
+    SessionExpiredError,
+    TransportError,
+)
+from .signer import Platform, serialize_params
+
+__all__ = ["DEFAULT_TIMEOUT", "BaseSession", "TokenData", "TokenUpdater"]
+
+logger = logging.getLogger("mailru_sync")
+
+#: (connect, read) seconds used when a call gives no ``timeout``.
+DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
+#: A GET whose URL would be longer than this goes as a form POST instead.
+MAX_GET_URL_LENGTH = 2000
+
+TokenData = dict[str, Any]
+TokenUpdater = Callable[[TokenData], None]
+TimeoutOption = float | tuple[float | None, float | None] | None
+
+
+def _check_timeout(timeout: object) -> TimeoutOption:
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool):
+        raise TypeError("timeout must be seconds (float) or a (connect, read) pair, not a bool")
+    if isinstance(timeout, (int, float)):
+        if timeout <= 0:
+            raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
+        return float(timeout)
+    if isinstance(timeout, tuple) and len(timeout) == 2:
+        for part in timeout:
+            if part is not None and (
+                isinstance(part, bool) or not isinstance(part, (int, float)) or part <= 0
+            ):
+                raise ValueError(f"timeout parts must be > 0 seconds or None, got {timeout!r}")
+        connect, read = timeout
+        return (
+            None if connect is None else float(connect),
+            None if read is None else float(read),
+        )
+    raise TypeError(f"timeout must be seconds (float) or a (connect, read) pair, got {timeout!r}")
+
+
+def _reached_server(exc: BaseException) -> bool:
+    """Whether a failed request may have been received by the server.
+
+    Only failures to *establish* the connection (refused, DNS, connect timeout) are certain not
+    to have reached it; a reset or a broken read after sending may have been processed.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(
+            current,
+            (
+                urllib3.exceptions.NewConnectionError,
+                urllib3.exceptions.ConnectTimeoutError,
+                urllib3.exceptions.NameResolutionError,
+            ),
+        ):
+            return False
+        nested: BaseException | None = getattr(current, "reason", None)
+        if nested is None and current.args and isinstance(current.args[0], BaseException):
+            nested = current.args[0]
+        current = nested or current.__cause__ or current.__context__
+    return True
+
+
+class BaseSession(requests.Session):
+    """Common machinery of every Mail.ru and OK session. Not used directly."""
+
+    platform: ClassVar[Platform]
+    #: API method names that change state; never resent automatically (see ``retry_writes``).
+    WRITE_METHODS: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(
+        self,
+        *,
+        pass_error: bool = False,
+        base_url: str | None = None,
+        timeout: TimeoutOption = DEFAULT_TIMEOUT,
+        max_retries: int | Retry | RetryPolicy | None = None,
+        pool_maxsize: int = 10,
+        rate_limit: float | None = None,
+        retry_on_flood: int | bool = 0,
+        flood_wait: float = 1.0,
+        retry_writes: bool = False,
+        write_methods: Iterable[str] = (),
+        token_updater: TokenUpdater | None = None,
+        token_loader: Callable[[], TokenData | None] | None = None,
+        refresh_lock: AbstractContextManager[Any] | None = None,
+        refresh_margin: float = 60.0,
+    ) -> None:
+        super().__init__()
+        #: Return the platform's raw error dict instead of raising :class:`APIError`.
+        self.pass_error = bool(pass_error)
+        #: Origin (and path prefix) replacing the platform hosts; ``None`` = the real hosts.
+        self.base_url = check_base_url(base_url)
+        #: Default timeout of every request this session sends (``requests`` semantics).
+        self.timeout = _check_timeout(timeout)
+        if self.timeout is None:
+            raise ValueError("timeout=None would let a call hang forever; give seconds instead")
+        self.retry_policy = RetryPolicy.from_option(max_retries)
+        if isinstance(pool_maxsize, bool) or not isinstance(pool_maxsize, int):
+            raise TypeError(f"pool_maxsize must be an int, got {pool_maxsize!r}")
+        if pool_maxsize < 1:
+            raise ValueError(f"pool_maxsize must be >= 1, got {pool_maxsize}")
+        self.pool_maxsize = pool_maxsize
+        #: Client-side pacing (calls per second), or ``None``.
+        self.rate_limiter = None if rate_limit is None else RateLimiter(rate_limit)
+        if isinstance(retry_on_flood, bool):
+            retry_on_flood = 3 if retry_on_flood else 0
+        if not isinstance(retry_on_flood, int) or retry_on_flood < 0:
+            raise ValueError(
+                f"retry_on_flood must be a bool or an int >= 0, got {retry_on_flood!r}"
+            )
+        #: How many times a call is retried after a flood/limit error (0 = raise at once).
+        self.retry_on_flood = retry_on_flood
+        if isinstance(flood_wait, bool) or not isinstance(flood_wait, (int, float)):
+            raise TypeError(f"flood_wait must be seconds, got {flood_wait!r}")
+        if flood_wait < 0:
+            raise ValueError(f"flood_wait must be >= 0 seconds, got {flood_wait!r}")
+        #: First wait after a flood error; doubles on each further one.
+        self.flood_wait = float(flood_wait)
+        #: Opt in to resending writes after transport failures and 5xx (may post twice!).
+        self.retry_writes = bool(retry_writes)
+        if isinstance(write_methods, str):
+            raise TypeError("write_methods must be a collection of method names, not one str")
+        #: Extra API methods to treat as writes, besides :attr:`WRITE_METHODS`.
+        self.write_methods = frozenset(write_methods)
+        if token_updater is not None and not callable(token_updater):
+            raise TypeError("token_updater must be callable: token_updater(token_dict)")
+        if token_loader is not None and not callable(token_loader):
+            raise TypeError("token_loader must be callable: token_loader() -> token dict or None")
+        #: Called with the new token data after every grant/refresh, to persist it.
+        self.token_updater = token_updater
+        #: Called inside the refresh lock to pick up a token another process stored.
+        self.token_loader = token_loader
+        self._refresh_lock: AbstractContextManager[Any] = refresh_lock or threading.Lock()
+        if isinstance(refresh_margin, bool) or not isinstance(refresh_margin, (int, float)):
+            raise TypeError(f"refresh_margin must be seconds, got {refresh_margin!r}")
+        #: Refresh this many seconds before the known expiry.
+        self.refresh_margin = float(refresh_margin)
+
+        self._redact = Redactor()
+        self._access_token = ""
+        #: Refresh token, when the platform gave one.
+        self.refresh_token = ""
+        #: Lifetime of the access token in seconds as the platform reported it, if it did.
+        self.expires_in: int | None = None
+        #: Absolute expiry (``time.time()`` seconds) of the access token, if known.
+        self.expires_at: float | None = None
+        #: Number of refreshes this session performed (for monitoring).
+        self.refresh_count = 0
+
+        adapter = HTTPAdapter(
+            pool_connections=4,
+            pool_maxsize=pool_maxsize,
+            max_retries=Retry(total=0, read=False, redirect=False, raise_on_status=False),
+        )
+        self.mount("https://", adapter)
+        self.mount("http://", adapter)
+        self.headers["User-Agent"] = (
+            f"mailru_sync/{_version()} {requests.utils.default_user_agent()}"
+        )
+
+    # --- token state --------------------------------------------------------------------------
+
+    @property
+    def access_token(self) -> str:
+        """The current access token (Mail.ru calls it ``session_key``)."""
+        return self._access_token
+
+    @access_token.setter
+    def access_token(self, value: str) -> None:
+        self._access_token = value or ""
+        self._redact.add(self._access_token)
+
+    def _remember_secrets(self, *secrets: object) -> None:
+        """Make sure these values never show in messages or logs."""
+        self._redact.add(*secrets)
+
+    def _set_expiry(self, expires_in: object) -> None:
+        try:
+            seconds = int(str(expires_in)) if expires_in not in (None, "") else None
+        except ValueError:
+            seconds = None
+        self.expires_in = seconds
+        self.expires_at = None if seconds is None else time.time() + seconds
+
+    def apply_token(self, token: Mapping[str, Any], *, notify: bool = True) -> None:
+        """Take over token data returned by a grant (platform field names), then notify.
+
+        ``token_updater`` (if set) receives a plain dict with the platform's fields plus
+        ``expires_at``; storing it lets another process or a later run continue the session.
+        """
+        self._apply_token_fields(token)
+        self._after_token_change()
+        if notify and self.token_updater is not None:
+            data = dict(token)
+            data["expires_at"] = self.expires_at
+            self.token_updater(data)
+
+    @property
+    def can_refresh(self) -> bool:
+        """True when this session holds a refresh token and knows how to use it."""
+        return bool(self.refresh_token) and self._supports_refresh()
+
+    def refresh(self) -> BaseSession:
+        """Exchange the refresh token for a new access token now (single flight)."""
+        self._refresh_single_flight(self.access_token, force=True)
+        return self
+
+    def _refresh_single_flight(self, stale_token: str, *, force: bool = False) -> None:
+        """Refresh unless another thread (or process, via ``token_loader``) already did."""
+        with self._refresh_lock:
+            if self.token_loader is not None:
+                stored = self.token_loader()
+                if stored:
+                    self.apply_token(stored, notify=False)
+            if not force and self.access_token != stale_token and not self._token_due():
+                return
+            if not self.can_refresh:
+                raise ConfigurationError(
+                    f"{type(self).__name__} has no refresh token; authorize again to get a new "
+                    "access token"
+                )
+            token = self._refresh_grant()
+            self.refresh_count += 1
+            self.apply_token(token)
+
+    def _token_due(self) -> bool:
+        return self.expires_at is not None and time.time() >= self.expires_at - self.refresh_margin
+
+    def _ensure_ready(self) -> None:
+        if not self.is_authorized:
+            raise ConfigurationError(
+                f"{type(self).__name__} is not authorized yet: call session.authorize() or use "
+                f"'with {type(self).__name__}(...) as session:' before calling API methods"
+            )
+        if self.can_refresh and self._token_due():
+            self._refresh_single_flight(self.access_token)
+
+    # --- requests integration -----------------------------------------------------------------
+
+    def request(
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        """``requests.Session.request`` with this session's default timeout filled in."""
+        if len(args) < 8 and kwargs.get("timeout") is None:  # timeout is the 8th positional
+            kwargs["timeout"] = self.timeout
+        return super().request(method, url, *args, **kwargs)
+
+    def url(self, url: str) -> str:
+        """``url`` moved to ``base_url`` when one is set (the paths stay)."""
+        return rebase(url, self.base_url)
+
+    def __enter__(self) -> BaseSession:
+        try:
+            self.authorize()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def authorize(self) -> BaseSession:
+        """Obtain the access token if this kind of session needs one. Token sessions: no-op."""
+        return self
+
+    def __repr__(self) -> str:
+        fields = " ".join(f"{k}={v}" for k, v in self._repr_fields().items())
+        return f"<{type(self).__name__} {fields}>"
+
+    __str__ = __repr__
+
+    def __getstate__(self) -> dict[str, Any]:
+        raise TypeError(
+            f"{type(self).__name__} holds credentials and live connections and cannot be "
+            "pickled; pass the keys and tokens instead and build a session in the other process"
+        )
+
+    # --- the call pipeline --------------------------------------------------------------------
+
+    def is_write(self, method: str) -> bool:
+        """Whether ``method`` changes state (then it is POSTed and never resent by default)."""
+        return method in self.WRITE_METHODS or method in self.write_methods
+
+    def prepare_call(
+        self,
+        method: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        http_method: Literal["GET", "POST"] | None = None,
+        write: bool | None = None,
+    ) -> requests.PreparedRequest:
+        """The exact HTTP request a call would send (signed), without sending it."""
+        self._check_method_name(method)
+        serialized = serialize_params(params or {}, self.platform)
+        signed = self._sign(method, serialized)
+        verb = self._choose_verb(method, signed, http_method, write)
+        return self.prepare_request(self._build_request(verb, method, signed))
+
+    def call(
+        self,
+        method: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        http_method: Literal["GET", "POST"] | None = None,
+        write: bool | None = None,
+    ) -> Any:
+        """Call an API method and return the decoded JSON.
+
+        ``http_method`` forces GET or POST (default: GET for reads, POST for writes and for
+        parameters too long for a URL). ``write`` overrides whether the method is a write.
+        Raises :class:`~mailru_sync.APIError` subclasses for platform errors (unless
+        ``pass_error``), :class:`~mailru_sync.TransportError` and
+        :class:`~mailru_sync.ResponseError` for transport and body problems.
+        """
+        self._check_method_name(method)
+        serialized = serialize_params(params or {}, self.platform)
+        is_write = self.is_write(method) if write is None else bool(write)
+        resend_ok = not is_write or self.retry_writes
+        retries = self.retry_policy.start()
+        floods_left = self.retry_on_flood
+        flood_delay = self.flood_wait
+        refreshed = False
+        while True:
+            self._ensure_ready()
+            token_used = self.access_token
+            signed = self._sign(method, serialized)
+            verb = self._choose_verb(method, signed, http_method, is_write)
+            if self.rate_limiter is not None:
+                self.rate_limiter.acquire()
+            try:
+                body, status = self._send(verb, method, signed)
+            except TransportError as exc:
+                kind = "read" if exc.may_have_reached else "connect"
+                if (resend_ok or not exc.may_have_reached) and retries.allow(kind):
+                    self._log_retry(method, str(exc), retries.used)
+                    if retries.wait():
+                        continue
+                raise
+            except ResponseError as exc:
+                if (
+                    resend_ok
+                    and exc.status in self.retry_policy.status_forcelist
+                    and retries.allow("status")
+                ):
+                    self._log_retry(method, f"HTTP {exc.status}", retries.used)
+                    if retries.wait(exc.retry_after):
+                        continue
+                raise
+            error = self._extract_error(body)
+            if error is None:
+                if body is None:
+                    raise ResponseError(
+                        f"{method}: the platform answered 'null' where a result was expected "
+                        f"(HTTP {status})",
+                        method=method,
+                        status=status,
+                        snippet="null",
+                    )
+                return body
+            api_error = self._api_error(error, body, method)
+            if isinstance(api_error, SessionExpiredError) and not refreshed and self.can_refresh:
+                # The platform rejected the call without running it: replaying once is safe.
+                refreshed = True
+                logger.info("%s: session expired, refreshing the token", method)
+                self._refresh_single_flight(token_used)
+                continue
+            if (
+                isinstance(api_error, ServiceUnavailableError)
+                and resend_ok
+                and retries.allow("status")
+            ):
+                self._log_retry(method, f"error {api_error.code}", retries.used)
+                if retries.wait():
+                    continue
+            if isinstance(api_error, RateLimitError) and floods_left > 0:
+                # Flood control rejects a call before running it, so writes may wait too.
+                floods_left -= 1
+                logger.info("%s: flood control (%s), waiting %.2fs", method, api_error.code,
+                            flood_delay)
+                self.retry_policy.sleep(flood_delay)
+                flood_delay *= 2
+                continue
+            if self.pass_error:
+                return body
+            raise api_error
+
+    def _check_method_name(self, method: object) -> None:
+        if not isinstance(method, str) or not method or method.startswith(".") or " " in method:
+            raise ValueError(f"API method must be a name like 'friends.get', got {method!r}")
+
+    def _choose_verb(
+        self,
+        method: str,
+        signed: Mapping[str, str],
+        http_method: str | None,
+        write: bool | None,
+    ) -> str:
+        if http_method is not None:
+            verb = str(http_method).upper()
+            if verb not in ("GET", "POST"):
+                raise ValueError(f"http_method must be 'GET' or 'POST', got {http_method!r}")
+            return verb
+        if write if write is not None else self.is_write(method):
+            return "POST"
+        url = self.prepare_request(requests.Request("GET", self._api_url(method), params=signed))
+        return "POST" if len(url.url or "") > MAX_GET_URL_LENGTH else "GET"
+
+    def _build_request(self, verb: str, method: str, signed: Mapping[str, str]) -> requests.Request:
+        url = self._api_url(method)
+        if verb == "GET":
+            return requests.Request("GET", url, params=dict(signed))
+        return requests.Request("POST", url, data=dict(signed))
+
+    def _send(self, verb: str, method: str, signed: Mapping[str, str]) -> tuple[Any, int]:
+        url = self._api_url(method)
+        payload: dict[str, Any] = (
+            {"params": dict(signed)} if verb == "GET" else {"data": dict(signed)}
+        )
+        started = time.monotonic()
+        response = self.transport(verb, url, what=method, **payload)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s %s -> HTTP %s in %.1f ms",
+                verb,
+                method,
+                redact_params(signed),
+                response.status_code,
+                (time.monotonic() - started) * 1000,
+            )
+        body = decode_json(response, method=method, redact=self._redact)
+        if response.status_code >= 400 and self._extract_error(body) is None:
+            raise _http_status_error(response, method, self._redact)
+        return body, response.status_code
+
+    def transport(self, verb: str, url: str, *, what: str, **kwargs: Any) -> requests.Response:
+        """Send one HTTP request; turn every ``requests`` failure into a library exception.
+
+        ``what`` names the operation in messages (an API method, "token request", ...).
+        Used by API calls, the OAuth grants and the login flows alike.
+        """
+        try:
+            return self.request(verb, url, **kwargs)
+        except requests.exceptions.ConnectTimeout:
+            raise RequestTimeout(
+                f"{what}: connecting to {self._where(url)} timed out "
+                f"(timeout={self.timeout!r}); check the network or raise the timeout",
+                method=what,
+                may_have_reached=False,
+            ) from None
+        except requests.exceptions.Timeout:
+            raise RequestTimeout(
+                f"{what}: no response from {self._where(url)} within the read timeout "
+                f"(timeout={self.timeout!r})",
+                method=what,
+            ) from None
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema) as exc:
+            raise ConfigurationError(
+                f"{what}: invalid URL {self._where(url)}: {type(exc).__name__}"
+            ) from None
+        except (
+            requests.exceptions.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
+            reached = _reached_server(exc)
+            problem = "the connection broke before a full response" if reached else (
+                "could not connect"
+            )
+            raise ConnectionFailed(
+                f"{what}: {problem} ({self._where(url)}): {type(exc).__name__}",
+                method=what,
+                may_have_reached=reached,
+            ) from None
+        except requests.exceptions.RequestException as exc:
+            raise TransportError(
+                f"{what}: request to {self._where(url)} failed: {type(exc).__name__}",
+                method=what,
+            ) from None
+
+    def _where(self, url: str) -> str:
+        """A URL fit for messages: no query string (it carries tokens)."""
+        return url.split("?", 1)[0]
+
+    def _log_retry(self, method: str, reason: str, attempt: int) -> None:
+        logger.info("%s: retry %d after %s", method, attempt, self._redact(reason))
+
+    # --- platform hooks -----------------------------------------------------------------------
+
+    @property
+    def is_authorized(self) -> bool:
+        """True once the session holds what it needs to sign calls."""
+        raise NotImplementedError
+
+    def _repr_fields(self) -> dict[str, str]:
+        return {"access_token": repr(mask(self.access_token))}
+
+    def _api_url(self, method: str) -> str:
+        raise NotImplementedError
+
+    def _sign(self, method: str, params: dict[str, str]) -> dict[str, str]:
+        raise NotImplementedError
+
+    def _extract_error(self, body: Any) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def _api_error(self, error: dict[str, Any], body: Any, method: str) -> APIError:
+        """Build the exception for ``error`` (the code/msg fields); ``body`` is the raw dict."""
+        raise NotImplementedError
+
+    def _apply_token_fields(self, token: Mapping[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _after_token_change(self) -> None:
+        """Hook run after new token data arrived (e.g. re-infer the signature circuit)."""
+
+    def _supports_refresh(self) -> bool:
+        return False
+
+    def _refresh_grant(self) -> TokenData:
+        raise NotImplementedError
+
+
+def _http_status_error(
+    response: requests.Response, method: str, redact: Callable[[str], str]
+) -> Error:
+    text = response.content.decode("utf-8", errors="replace")
+    snippet = snippet_of(text, redact)
+    return HTTPStatusError(
+        f"{method}: HTTP {response.status_code} without a platform error object: {snippet!r}",
+        method=method,
+        status=response.status_code,
+        content_type=response.headers.get("Content-Type", ""),
+        snippet=snippet,
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+    )
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__

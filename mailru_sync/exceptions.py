@@ -1,0 +1,250 @@
+"""The exception tree shared by both platforms.
+
+One root, :class:`Error`, so ``except mailru_sync.Error`` catches everything this library raises
+on purpose. Below it, four families: bad configuration (also a ``ValueError``), transport
+failures (no usable HTTP response), malformed responses, platform API errors and OAuth errors.
+Messages say what happened and what to do; they never contain keys, passwords or whole tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "APIError",
+    "AccessDeniedError",
+    "AppNotAvailableError",
+    "BlockedUserError",
+    "ConfigurationError",
+    "ConnectionFailed",
+    "Error",
+    "HTTPStatusError",
+    "InvalidApplicationError",
+    "InvalidClientError",
+    "InvalidCodeError",
+    "InvalidCredentialsError",
+    "InvalidGrantError",
+    "InvalidParamError",
+    "InvalidRefreshTokenError",
+    "OAuthError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTimeout",
+    "ResponseError",
+    "ServiceUnavailableError",
+    "SessionError",
+    "SessionExpiredError",
+    "SignatureError",
+    "TransportError",
+    "UnexpectedPageError",
+    "UnknownMethodError",
+    "UntrustedFormError",
+]
+
+
+class Error(Exception):
+    """Root of every exception raised by mailru_sync, for both Mail.ru and OK."""
+
+
+class ConfigurationError(Error, ValueError):
+    """A session was built with missing or inconsistent keys or options."""
+
+
+# --- transport -------------------------------------------------------------------------------
+
+
+class TransportError(Error):
+    """No usable HTTP response: the connection failed, was reset, or timed out.
+
+    ``may_have_reached`` tells whether the request may have been processed by the server
+    (a write in that state is never resent automatically).
+    """
+
+    def __init__(self, message: str, *, method: str = "", may_have_reached: bool = True) -> None:
+        super().__init__(message)
+        self.method = method
+        self.may_have_reached = may_have_reached
+
+
+class ConnectionFailed(TransportError):
+    """Could not connect, or the connection broke before a response arrived."""
+
+
+class RequestTimeout(TransportError):
+    """The connect or read timeout expired (see the session's ``timeout`` option)."""
+
+
+# --- responses --------------------------------------------------------------------------------
+
+
+class ResponseError(Error):
+    """The server answered, but not with the JSON the platform sends (HTML, empty, truncated...)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        status: int | None = None,
+        content_type: str = "",
+        snippet: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.method = method
+        self.status = status
+        self.content_type = content_type
+        self.snippet = snippet
+        self.retry_after = retry_after
+
+
+class HTTPStatusError(ResponseError):
+    """An HTTP error status (4xx/5xx) without a platform error body."""
+
+
+# --- platform API errors ----------------------------------------------------------------------
+
+
+class APIError(Error):
+    """The platform returned an error object.
+
+    ``code``, ``msg`` and ``data`` come from the body (Mail.ru ``{"error": {...}}``, OK top-level
+    ``error_code``/``error_msg``/``error_data``); ``error`` is the raw error dict, unchanged;
+    ``method`` is the API method called.
+    """
+
+    def __init__(
+        self,
+        code: int,
+        msg: str,
+        *,
+        method: str = "",
+        data: Any = None,
+        error: Mapping[str, Any] | None = None,
+        platform: str = "",
+    ) -> None:
+        self.code = code
+        self.msg = msg
+        self.method = method
+        self.data = data
+        self.error: dict[str, Any] = dict(error or {})
+        self.platform = platform
+        where = f"{method}: " if method else ""
+        super().__init__(f"{where}error {code}: {msg}{self._hint()}")
+
+    def _hint(self) -> str:
+        return ""
+
+
+class SignatureError(APIError):
+    """Error 104: the signature did not verify. Check the private/secret keys and the circuit."""
+
+    def _hint(self) -> str:
+        return " (check app_id and the private/secret key the session was built with)"
+
+
+class InvalidApplicationError(APIError):
+    """Mail.ru 103 / OK 101: the application id or key is not known to the platform."""
+
+
+class SessionError(APIError):
+    """The session (access token) is not valid (OK 103 PARAM_SESSION_KEY, 453)."""
+
+    def _hint(self) -> str:
+        return " (obtain a new access token)"
+
+
+class SessionExpiredError(SessionError):
+    """Error 102: the session key expired or is unknown. Refresh or re-authorize."""
+
+    def _hint(self) -> str:
+        return " (refresh the token or authorize again)"
+
+
+class PermissionDeniedError(APIError):
+    """Mail.ru 200/202, OK 10/200: the app or user lacks a permission (scope) for this call."""
+
+    def _hint(self) -> str:
+        return " (request the needed scope when authorizing)"
+
+
+class RateLimitError(APIError):
+    """OK 7/8/9/11/26: flood control or a call limit. Slow down; see ``retry_on_flood``."""
+
+
+class ServiceUnavailableError(APIError):
+    """Mail.ru 3 / OK 2: the platform is temporarily unavailable; reads are retried."""
+
+
+class UnknownMethodError(APIError):
+    """Mail.ru 2 / OK 3: the platform does not know this method name."""
+
+
+class InvalidParamError(APIError):
+    """Error 100: a parameter is missing or invalid."""
+
+
+# --- OAuth ------------------------------------------------------------------------------------
+
+
+class OAuthError(Error):
+    """Authorization failed. ``error`` and ``description`` are the platform's OAuth fields."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error: str = "",
+        description: str = "",
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.error = error
+        self.description = description
+        self.status = status
+
+
+class InvalidClientError(OAuthError):
+    """The app id (client_id), client secret or redirect URI is not accepted."""
+
+
+class InvalidCredentialsError(OAuthError):
+    """Wrong login/e-mail or password."""
+
+
+class AppNotAvailableError(OAuthError):
+    """The app is in test (development) mode and this user is not among its testers."""
+
+
+class AccessDeniedError(OAuthError):
+    """The user (or the platform) refused to grant the requested permissions."""
+
+
+class BlockedUserError(OAuthError):
+    """The account is blocked; the user must restore it on the platform's site."""
+
+
+class InvalidGrantError(OAuthError):
+    """The token endpoint rejected the grant (code, password or refresh token)."""
+
+
+class InvalidCodeError(InvalidGrantError):
+    """The authorization code is wrong, expired, already used, or for another redirect URI."""
+
+
+class InvalidRefreshTokenError(InvalidGrantError):
+    """The refresh token is wrong or revoked; the user has to authorize again."""
+
+
+class UnexpectedPageError(OAuthError):
+    """The login flow met a page it does not recognise. ``url`` and ``snippet`` help debugging."""
+
+    def __init__(self, message: str, *, url: str = "", snippet: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.url = url
+        self.snippet = snippet
+
+
+class UntrustedFormError(UnexpectedPageError):
+    """A login form would post credentials outside the platform's own origin; refused."""

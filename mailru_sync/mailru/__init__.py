@@ -1,0 +1,1 @@
+"""Mail.ru Platform specifics. The public names are re-exported by :mod:`mailru_sync`."""

@@ -1,0 +1,54 @@
+"""OK.ru (Odnoklassniki) sessions and API, mirroring ``aiookru``.
+
+``from mailru_sync.ok import TokenSession, ClientSession, ServerSession, API``.
+"""
+
+from __future__ import annotations
+
+from ..api import API, APIMethod
+from ..exceptions import (
+    AccessDeniedError,
+    APIError,
+    AppNotAvailableError,
+    BlockedUserError,
+    ConfigurationError,
+    Error,
+    InvalidClientError,
+    InvalidCodeError,
+    InvalidCredentialsError,
+    InvalidRefreshTokenError,
+    OAuthError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServiceUnavailableError,
+    SessionError,
+    SessionExpiredError,
+    SignatureError,
+)
+from .sessions import ClientSession, OkSession, ServerSession, TokenSession
+
+__all__ = [
+    "API",
+    "APIError",
+    "APIMethod",
+    "AccessDeniedError",
+    "AppNotAvailableError",
+    "BlockedUserError",
+    "ClientSession",
+    "ConfigurationError",
+    "Error",
+    "InvalidClientError",
+    "InvalidCodeError",
+    "InvalidCredentialsError",
+    "InvalidRefreshTokenError",
+    "OAuthError",
+    "OkSession",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerSession",
+    "ServiceUnavailableError",
+    "SessionError",
+    "SessionExpiredError",
+    "SignatureError",
+    "TokenSession",
+]

@@ -1,0 +1,1 @@
+"""pytest plugin: ``mailru_emulator`` and ``ok_emulator`` fixtures (being written)."""
