@@ -8,6 +8,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from ._ratelimit import RateLimiter
+from ._retry import RetryPolicy
 from .api import API, APIMethod
 from .exceptions import (
     AccessDeniedError,
@@ -39,6 +41,20 @@ from .exceptions import (
     UnknownMethodError,
     UntrustedFormError,
 )
+from .mailru.grants import (
+    CodeClientSession,
+    CodeServerSession,
+    CodeSession,
+    ImplicitClientSession,
+    ImplicitServerSession,
+    ImplicitSession,
+    PasswordClientSession,
+    PasswordServerSession,
+    PasswordSession,
+    RefreshClientSession,
+    RefreshServerSession,
+    RefreshSession,
+)
 from .mailru.sessions import (
     PRIVILEGES,
     ClientSession,
@@ -57,10 +73,16 @@ __all__ = [
     "AppNotAvailableError",
     "BlockedUserError",
     "ClientSession",
+    "CodeClientSession",
+    "CodeServerSession",
+    "CodeSession",
     "ConfigurationError",
     "ConnectionFailed",
     "Error",
     "HTTPStatusError",
+    "ImplicitClientSession",
+    "ImplicitServerSession",
+    "ImplicitSession",
     "InvalidApplicationError",
     "InvalidClientError",
     "InvalidCodeError",
@@ -70,10 +92,18 @@ __all__ = [
     "InvalidRefreshTokenError",
     "MailruSession",
     "OAuthError",
+    "PasswordClientSession",
+    "PasswordServerSession",
+    "PasswordSession",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimiter",
+    "RefreshClientSession",
+    "RefreshServerSession",
+    "RefreshSession",
     "RequestTimeout",
     "ResponseError",
+    "RetryPolicy",
     "ServerSession",
     "ServiceUnavailableError",
     "SessionError",

@@ -7,10 +7,19 @@ Parameter names that always carry secrets are masked by name in :func:`redact_pa
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 from collections.abc import Iterable, Mapping
 
-__all__ = ["SECRET_PARAM_NAMES", "Redactor", "mask", "redact_params"]
+__all__ = [
+    "SECRET_PARAM_NAMES",
+    "Redactor",
+    "install_urllib3_filter",
+    "mask",
+    "redact_params",
+    "redact_query",
+]
 
 #: Parameter names whose values are credentials (masked in logs whatever their value).
 SECRET_PARAM_NAMES = frozenset(
@@ -80,3 +89,37 @@ class Redactor:
 
     def __repr__(self) -> str:
         return f"<Redactor of {len(self._secrets)} secrets>"
+
+
+_QUERY_SECRET = re.compile(
+    r"(?P<name>(?:^|(?<=[?&]))(?:" + "|".join(re.escape(n) for n in sorted(SECRET_PARAM_NAMES))
+    + r"))=(?P<value>[^&#\s\"]+)"
+)
+
+
+def redact_query(text: str) -> str:
+    """Mask the values of credential parameters inside URL-encoded text (``a=1&session_key=…``)."""
+    return _QUERY_SECRET.sub(lambda m: f"{m.group('name')}={mask(m.group('value'))}", text)
+
+
+class _Urllib3RequestLineFilter(logging.Filter):
+    """urllib3 logs each request line (path *and query*) at DEBUG; mask credentials in it.
+
+    Installed once on the ``urllib3.connectionpool`` logger when mailru_sync is imported, so an
+    application that turns on DEBUG everywhere still never logs our tokens or signatures.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(
+                redact_query(arg) if isinstance(arg, str) and "=" in arg else arg
+                for arg in record.args
+            )
+        return True
+
+
+def install_urllib3_filter() -> None:
+    """Attach :class:`_Urllib3RequestLineFilter` to urllib3's pool logger (idempotent)."""
+    pool_logger = logging.getLogger("urllib3.connectionpool")
+    if not any(isinstance(f, _Urllib3RequestLineFilter) for f in pool_logger.filters):
+        pool_logger.addFilter(_Urllib3RequestLineFilter())

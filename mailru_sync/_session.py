@@ -21,7 +21,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
+from urllib.parse import urlencode
 
 import requests
 import urllib3.exceptions
@@ -29,7 +30,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
 from ._ratelimit import RateLimiter
-from ._redact import Redactor, mask, redact_params
+from ._redact import Redactor, install_urllib3_filter, mask, redact_params
 from ._response import decode_json, parse_retry_after, snippet_of
 from ._retry import RetryPolicy
 from ._urls import check_base_url, rebase
@@ -51,11 +52,14 @@ from .signer import Platform, serialize_params
 __all__ = ["DEFAULT_TIMEOUT", "BaseSession", "TokenData", "TokenUpdater"]
 
 logger = logging.getLogger("mailru_sync")
+install_urllib3_filter()
 
 #: (connect, read) seconds used when a call gives no ``timeout``.
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
 #: A GET whose URL would be longer than this goes as a form POST instead.
 MAX_GET_URL_LENGTH = 2000
+
+_SessionT = TypeVar("_SessionT", bound="BaseSession")
 
 TokenData = dict[str, Any]
 TokenUpdater = Callable[[TokenData], None]
@@ -300,7 +304,7 @@ class BaseSession(requests.Session):
         """``url`` moved to ``base_url`` when one is set (the paths stay)."""
         return rebase(url, self.base_url)
 
-    def __enter__(self) -> BaseSession:
+    def __enter__(self: _SessionT) -> _SessionT:
         try:
             self.authorize()
         except BaseException:
@@ -454,8 +458,8 @@ class BaseSession(requests.Session):
             return verb
         if write if write is not None else self.is_write(method):
             return "POST"
-        url = self.prepare_request(requests.Request("GET", self._api_url(method), params=signed))
-        return "POST" if len(url.url or "") > MAX_GET_URL_LENGTH else "GET"
+        length = len(self._api_url(method)) + 1 + len(urlencode(signed))
+        return "POST" if length > MAX_GET_URL_LENGTH else "GET"
 
     def _build_request(self, verb: str, method: str, signed: Mapping[str, str]) -> requests.Request:
         url = self._api_url(method)

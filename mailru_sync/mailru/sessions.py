@@ -27,6 +27,7 @@ from .._session import BaseSession, TokenData
 from ..exceptions import APIError, ConfigurationError
 from ..signer import sign_mailru_client, sign_mailru_server
 from .errors import ERROR_CLASSES
+from .implicit import implicit_login
 
 __all__ = ["PRIVILEGES", "ClientSession", "MailruSession", "ServerSession", "TokenSession",
            "full_scope"]
@@ -268,6 +269,30 @@ class MailruSession(BaseSession):
         if scope:
             data["scope"] = scope
         token = token_request(self, self.url(self.TOKEN_URL), data, grant="password")
+        self.apply_token(token)
+        return token
+
+    def login_implicit(
+        self,
+        email: str,
+        passwd: str,
+        scope: str | list[str] | tuple[str, ...] | None = None,
+        *,
+        redirect_uri: str | None = None,
+        state: str | None = None,
+    ) -> TokenData:
+        """Implicit grant: log in through Mail.ru's login and consent pages; keep the token.
+
+        ``scope`` defaults to :func:`full_scope` (``''`` asks for none); the token comes back in
+        the fragment of ``redirect_uri`` (default :attr:`default_redirect_uri`), which is never
+        fetched. Credentials are only posted to Mail.ru's own hosts (or ``base_url``).
+        """
+        if scope is None:
+            scope = full_scope()
+        scope_text = scope if isinstance(scope, str) else " ".join(scope)
+        token = implicit_login(
+            self, email, passwd, scope_text, redirect_uri=redirect_uri, state=state
+        )
         self.apply_token(token)
         return token
 

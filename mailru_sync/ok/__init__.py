@@ -25,6 +25,17 @@ from ..exceptions import (
     SessionExpiredError,
     SignatureError,
 )
+from .grants import (
+    CodeServerSession,
+    CodeSession,
+    ImplicitClientSession,
+    ImplicitServerSession,
+    ImplicitSession,
+    PasswordClientSession,
+    PasswordSession,
+    RefreshServerSession,
+    RefreshSession,
+)
 from .sessions import ClientSession, OkSession, ServerSession, TokenSession
 
 __all__ = [
@@ -35,16 +46,25 @@ __all__ = [
     "AppNotAvailableError",
     "BlockedUserError",
     "ClientSession",
+    "CodeServerSession",
+    "CodeSession",
     "ConfigurationError",
     "Error",
+    "ImplicitClientSession",
+    "ImplicitServerSession",
+    "ImplicitSession",
     "InvalidClientError",
     "InvalidCodeError",
     "InvalidCredentialsError",
     "InvalidRefreshTokenError",
     "OAuthError",
     "OkSession",
+    "PasswordClientSession",
+    "PasswordSession",
     "PermissionDeniedError",
     "RateLimitError",
+    "RefreshServerSession",
+    "RefreshSession",
     "ServerSession",
     "ServiceUnavailableError",
     "SessionError",

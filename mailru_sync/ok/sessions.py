@@ -22,6 +22,8 @@ from .._session import BaseSession, TokenData
 from ..exceptions import APIError, ConfigurationError
 from ..signer import ok_secret, sign_ok
 from .errors import ERROR_CLASSES
+from .implicit import implicit_login
+from .password import password_login
 
 __all__ = ["ClientSession", "OkSession", "ServerSession", "TokenSession"]
 
@@ -219,6 +221,42 @@ class OkSession(BaseSession):
             },
             grant="authorization_code",
         )
+        self.apply_token(token)
+        return token
+
+    def login_implicit(
+        self,
+        login: str,
+        passwd: str,
+        scope: str | list[str] | tuple[str, ...] = "",
+        *,
+        redirect_uri: str | None = None,
+        state: str = "",
+    ) -> TokenData:
+        """Implicit grant: log in through OK's login and permissions pages; keep the token.
+
+        ``scope`` is ``;``-joined; empty means ``VALUABLE_ACCESS`` (what most methods need, and
+        OK's JS SDK default). The result comes back in the fragment of ``redirect_uri`` (default
+        :attr:`default_redirect_uri`), which is never fetched. Credentials are only posted to
+        OK's own hosts (or ``base_url``).
+        """
+        scope_text = scope if isinstance(scope, str) else ";".join(scope)
+        token = implicit_login(
+            self,
+            login,
+            passwd,
+            scope_text or "VALUABLE_ACCESS",
+            redirect_uri=redirect_uri,
+            state=state,
+        )
+        self.apply_token(token)
+        return token
+
+    def login_with_password(self, login: str, passwd: str) -> TokenData:
+        """Password login via the ``auth.login`` method: a ``session_key`` (kept as the access
+        token) and a ``session_secret_key``. Signed with ``app_secret_key`` when the session has
+        one, unsigned otherwise."""
+        token = password_login(self, login, passwd)
         self.apply_token(token)
         return token
 

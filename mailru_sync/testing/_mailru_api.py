@@ -18,8 +18,8 @@ from ._mailru_world import (
     Comment,
     Event,
     GuestbookEntry,
-    Message,
     MailruWorld,
+    Message,
     Person,
 )
 
@@ -242,8 +242,9 @@ def stream_get_by_author(ctx: CallContext) -> object:
     return [e.public(ctx.world, ctx.uid) for e in page]
 
 
-def _new_event(ctx: CallContext, text: str, *, title: str = "", img_url: str = "",
-               shared_from: str = "") -> Event:
+def _new_event(
+    ctx: CallContext, text: str, *, title: str = "", img_url: str = "", shared_from: str = ""
+) -> Event:
     world = ctx.world
     return world.add_event(
         ctx.uid,
@@ -397,8 +398,13 @@ def events_get_new_count(ctx: CallContext) -> object:
 
 
 def _message(msg: Message) -> dict[str, object]:
-    return {"id": msg.id, "time": msg.time, "author": msg.author, "message": msg.text,
-            "read": int(msg.read)}
+    return {
+        "id": msg.id,
+        "time": msg.time,
+        "author": msg.author,
+        "message": msg.text,
+        "read": int(msg.read),
+    }
 
 
 def messages_get_threads_list(ctx: CallContext) -> object:

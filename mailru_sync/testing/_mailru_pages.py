@@ -23,10 +23,10 @@ _PRIVILEGE_TEXT = {
 
 def _page(title: str, body: str, *, header: str = "Мой Мир@Mail.Ru") -> str:
     return (
-        "<!DOCTYPE html>\n<html lang=\"ru\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="ru">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{escape(title)}</title>\n</head>\n<body>\n"
-        f"<div class=\"header\"><span class=\"logo\">{escape(header)}</span></div>\n"
-        f"<div class=\"content\">\n{body}\n</div>\n</body>\n</html>\n"
+        f'<div class="header"><span class="logo">{escape(header)}</span></div>\n'
+        f'<div class="content">\n{body}\n</div>\n</body>\n</html>\n'
     )
 
 
@@ -35,9 +35,10 @@ def _hidden(name: str, value: str) -> str:
 
 
 def _permissions(app_title: str, privileges: Iterable[str]) -> str:
-    items = "".join(
-        f"<li>{escape(_PRIVILEGE_TEXT.get(p, p))}</li>" for p in privileges
-    ) or "<li>Доступ к основной информации</li>"
+    items = (
+        "".join(f"<li>{escape(_PRIVILEGE_TEXT.get(p, p))}</li>" for p in privileges)
+        or "<li>Доступ к основной информации</li>"
+    )
     return (
         f'<p class="app-request">{escape(app_title)} просит вас разрешить следующие действия:</p>\n'
         f'<ul class="permissions">{items}</ul>'
@@ -45,17 +46,19 @@ def _permissions(app_title: str, privileges: Iterable[str]) -> str:
 
 
 def login_page(
-    *, origin: str, app_title: str, privileges: Iterable[str], page: str, fail_page: str,
+    *,
+    origin: str,
+    app_title: str,
+    privileges: Iterable[str],
+    page: str,
+    fail_page: str,
     failed: bool,
 ) -> str:
     """The login dialog (fixture auth_dialog.html): form ``login-form`` POSTs to /cgi-bin/auth."""
     options = "".join(
-        f'<option value="{d}"{" selected" if d == "mail.ru" else ""}>@{d}</option>'
-        for d in DOMAINS
+        f'<option value="{d}"{" selected" if d == "mail.ru" else ""}>@{d}</option>' for d in DOMAINS
     )
-    error = (
-        '<div class="login-error">Неверное имя или пароль</div>\n' if failed else ""
-    )
+    error = '<div class="login-error">Неверное имя или пароль</div>\n' if failed else ""
     body = (
         "<h1>Необходим доступ к вашим данным</h1>\n"
         f"{_permissions(app_title, privileges)}\n{error}"
@@ -72,8 +75,13 @@ def login_page(
 
 
 def access_page(
-    *, origin: str, app_title: str, user_name: str, privileges: Iterable[str],
-    fields: dict[str, str], deny_url: str,
+    *,
+    origin: str,
+    app_title: str,
+    user_name: str,
+    privileges: Iterable[str],
+    fields: dict[str, str],
+    deny_url: str,
 ) -> str:
     """The consent dialog (fixture access_dialog.html): form ``login`` POSTs to authorize."""
     hidden = "\n".join(_hidden(k, v) for k, v in fields.items())

@@ -69,54 +69,137 @@ _NAMED = (
 TESTER_UID, BLOCKED_UID, LIST_UID = (row[0] for row in _NAMED)
 
 _MALE_FIRST = (
-    ("Иван", "ivan"), ("Алексей", "aleksei"), ("Сергей", "sergei"), ("Дмитрий", "dmitry"),
-    ("Андрей", "andrei"), ("Михаил", "mikhail"), ("Николай", "nikolai"), ("Павел", "pavel"),
-    ("Артём", "artem"), ("Максим", "maksim"), ("Егор", "egor"), ("Кирилл", "kirill"),
-    ("Роман", "roman"), ("Олег", "oleg"), ("Владимир", "vladimir"), ("Юрий", "yuri"),
-    ("Денис", "denis"), ("Илья", "ilya"), ("Тимур", "timur"), ("Григорий", "grigory"),
+    ("Иван", "ivan"),
+    ("Алексей", "aleksei"),
+    ("Сергей", "sergei"),
+    ("Дмитрий", "dmitry"),
+    ("Андрей", "andrei"),
+    ("Михаил", "mikhail"),
+    ("Николай", "nikolai"),
+    ("Павел", "pavel"),
+    ("Артём", "artem"),
+    ("Максим", "maksim"),
+    ("Егор", "egor"),
+    ("Кирилл", "kirill"),
+    ("Роман", "roman"),
+    ("Олег", "oleg"),
+    ("Владимир", "vladimir"),
+    ("Юрий", "yuri"),
+    ("Денис", "denis"),
+    ("Илья", "ilya"),
+    ("Тимур", "timur"),
+    ("Григорий", "grigory"),
 )
 _FEMALE_FIRST = (
-    ("Анна", "anna"), ("Мария", "maria"), ("Елена", "elena"), ("Ольга", "olga"),
-    ("Наталья", "natalia"), ("Татьяна", "tatiana"), ("Ирина", "irina"), ("Светлана", "svetlana"),
-    ("Екатерина", "ekaterina"), ("Юлия", "yulia"), ("Дарья", "daria"), ("Ксения", "ksenia"),
-    ("Полина", "polina"), ("Алина", "alina"), ("Вера", "vera"), ("Марина", "marina"),
-    ("Софья", "sofia"), ("Виктория", "victoria"), ("Галина", "galina"), ("Людмила", "ludmila"),
+    ("Анна", "anna"),
+    ("Мария", "maria"),
+    ("Елена", "elena"),
+    ("Ольга", "olga"),
+    ("Наталья", "natalia"),
+    ("Татьяна", "tatiana"),
+    ("Ирина", "irina"),
+    ("Светлана", "svetlana"),
+    ("Екатерина", "ekaterina"),
+    ("Юлия", "yulia"),
+    ("Дарья", "daria"),
+    ("Ксения", "ksenia"),
+    ("Полина", "polina"),
+    ("Алина", "alina"),
+    ("Вера", "vera"),
+    ("Марина", "marina"),
+    ("Софья", "sofia"),
+    ("Виктория", "victoria"),
+    ("Галина", "galina"),
+    ("Людмила", "ludmila"),
 )
 #: Male surnames; the female form appends "а" / "a" (Иванов -> Иванова).
 _LAST = (
-    ("Иванов", "ivanov"), ("Смирнов", "smirnov"), ("Кузнецов", "kuznetsov"), ("Попов", "popov"),
-    ("Васильев", "vasiliev"), ("Петров", "petrov"), ("Соколов", "sokolov"),
-    ("Михайлов", "mikhailov"), ("Новиков", "novikov"), ("Фёдоров", "fedorov"),
-    ("Морозов", "morozov"), ("Волков", "volkov"), ("Алексеев", "alekseev"),
-    ("Лебедев", "lebedev"), ("Семёнов", "semenov"), ("Егоров", "egorov"), ("Павлов", "pavlov"),
-    ("Козлов", "kozlov"), ("Степанов", "stepanov"), ("Николаев", "nikolaev"), ("Орлов", "orlov"),
-    ("Андреев", "andreev"), ("Макаров", "makarov"), ("Никитин", "nikitin"),
-    ("Захаров", "zakharov"), ("Зайцев", "zaitsev"), ("Борисов", "borisov"),
-    ("Яковлев", "yakovlev"), ("Григорьев", "grigoriev"), ("Белов", "belov"),
+    ("Иванов", "ivanov"),
+    ("Смирнов", "smirnov"),
+    ("Кузнецов", "kuznetsov"),
+    ("Попов", "popov"),
+    ("Васильев", "vasiliev"),
+    ("Петров", "petrov"),
+    ("Соколов", "sokolov"),
+    ("Михайлов", "mikhailov"),
+    ("Новиков", "novikov"),
+    ("Фёдоров", "fedorov"),
+    ("Морозов", "morozov"),
+    ("Волков", "volkov"),
+    ("Алексеев", "alekseev"),
+    ("Лебедев", "lebedev"),
+    ("Семёнов", "semenov"),
+    ("Егоров", "egorov"),
+    ("Павлов", "pavlov"),
+    ("Козлов", "kozlov"),
+    ("Степанов", "stepanov"),
+    ("Николаев", "nikolaev"),
+    ("Орлов", "orlov"),
+    ("Андреев", "andreev"),
+    ("Макаров", "makarov"),
+    ("Никитин", "nikitin"),
+    ("Захаров", "zakharov"),
+    ("Зайцев", "zaitsev"),
+    ("Борисов", "borisov"),
+    ("Яковлев", "yakovlev"),
+    ("Григорьев", "grigoriev"),
+    ("Белов", "belov"),
 )
 _CITIES = (
-    (25, "Москва", 999, "Москва"), (26, "Санкт-Петербург", 1000, "Санкт-Петербург"),
+    (25, "Москва", 999, "Москва"),
+    (26, "Санкт-Петербург", 1000, "Санкт-Петербург"),
     (331, "Новосибирск", 1128, "Новосибирская обл."),
-    (294, "Екатеринбург", 1119, "Свердловская обл."), (360, "Казань", 1132, "Татарстан"),
-    (311, "Нижний Новгород", 1124, "Нижегородская обл."), (346, "Самара", 1130, "Самарская обл."),
-    (289, "Краснодар", 1116, "Краснодарский край"), (387, "Воронеж", 1105, "Воронежская обл."),
+    (294, "Екатеринбург", 1119, "Свердловская обл."),
+    (360, "Казань", 1132, "Татарстан"),
+    (311, "Нижний Новгород", 1124, "Нижегородская обл."),
+    (346, "Самара", 1130, "Самарская обл."),
+    (289, "Краснодар", 1116, "Краснодарский край"),
+    (387, "Воронеж", 1105, "Воронежская обл."),
     (337, "Пермь", 1127, "Пермский край"),
 )
 _PHRASES = (
-    "Всем привет!", "Отличный день сегодня", "Смотрите, что я нашёл", "Лето, ах лето",
-    "Новые фотографии с дачи", "С днём рождения, дружище!", "Как вам такое?",
-    "Урожай в этом году удался", "Мы на море!", "Вечер пятницы", "Кто идёт на концерт?",
-    "Прочитал отличную книгу", "Первый снег", "Вернулись из отпуска", "Котик спит",
-    "Пробежал 10 км", "Испекла пирог по бабушкиному рецепту", "Ищу попутчиков в Казань",
+    "Всем привет!",
+    "Отличный день сегодня",
+    "Смотрите, что я нашёл",
+    "Лето, ах лето",
+    "Новые фотографии с дачи",
+    "С днём рождения, дружище!",
+    "Как вам такое?",
+    "Урожай в этом году удался",
+    "Мы на море!",
+    "Вечер пятницы",
+    "Кто идёт на концерт?",
+    "Прочитал отличную книгу",
+    "Первый снег",
+    "Вернулись из отпуска",
+    "Котик спит",
+    "Пробежал 10 км",
+    "Испекла пирог по бабушкиному рецепту",
+    "Ищу попутчиков в Казань",
 )
 _TYPE_NAMES = (
-    ("5-1", "Запись в блоге"), ("3-1", "Новые фотографии"), ("4-3", "Сменил статус"),
-    ("1-1", "Новая запись в гостевой книге"), ("6-1", "Видео"),
+    ("5-1", "Запись в блоге"),
+    ("3-1", "Новые фотографии"),
+    ("4-3", "Сменил статус"),
+    ("1-1", "Новая запись в гостевой книге"),
+    ("6-1", "Видео"),
 )
 _GROUP_WORDS = ("Клуб", "Сообщество", "Любители", "Друзья", "Фанаты", "Школа", "Мастерская")
 _GROUP_TOPICS = (
-    "рыбалки", "кулинарии", "садоводства", "путешествий", "фотографии", "шахмат", "кино",
-    "истории", "вязания", "футбола", "книг", "джаза", "походов", "программирования",
+    "рыбалки",
+    "кулинарии",
+    "садоводства",
+    "путешествий",
+    "фотографии",
+    "шахмат",
+    "кино",
+    "истории",
+    "вязания",
+    "футбола",
+    "книг",
+    "джаза",
+    "походов",
+    "программирования",
 )
 _GROUP_CATEGORIES = ("Хобби", "Спорт", "Путешествия", "Искусство", "Наука", "Кино и ТВ")
 _ALBUM_TITLES = ("Дача", "Отпуск", "Семья", "Друзья", "Новый год", "Кот", "Горы", "Море")
@@ -504,9 +587,7 @@ class MailruWorld:
 
     def _build(self) -> None:
         rng = self._rng
-        primary = self._person(
-            PRIMARY_UID, "Иван", "Петров", PRIMARY_EMAIL, PRIMARY_PASSWORD, 0
-        )
+        primary = self._person(PRIMARY_UID, "Иван", "Петров", PRIMARY_EMAIL, PRIMARY_PASSWORD, 0)
         primary.app_installed = True
         primary.is_online = True
         self.credentials[PRIMARY_UID] = MailruUser(
@@ -548,7 +629,7 @@ class MailruWorld:
         authors += [rng.choice(list(self.people)) for _ in range(200)]
         times = sorted(EPOCH - rng.randrange(0, 180 * 86400) for _ in authors)
         rng.shuffle(authors)
-        for author, when in zip(authors, times):
+        for author, when in zip(authors, times, strict=True):
             type_code, type_name = rng.choice(_TYPE_NAMES)
             event = self.add_event(
                 author, when, rng.choice(_PHRASES), type_code=type_code, type_name=type_name
@@ -590,7 +671,9 @@ class MailruWorld:
                 album = Album(aid, owner, title, "", created, created, rng.choice((2, 4)))
                 count = rng.randrange(25, 60) if owner == PRIMARY_UID else rng.randrange(0, 12)
                 for n in range(count):
-                    album.photos.append(self.new_photo(album, f"{title} {n + 1}", created + n * 3600))
+                    album.photos.append(
+                        self.new_photo(album, f"{title} {n + 1}", created + n * 3600)
+                    )
                 if album.photos:
                     album.updated = album.photos[-1].created
                 self.albums[owner][aid] = album
@@ -599,7 +682,9 @@ class MailruWorld:
         rng = self._rng
         pid = self.next_pid()
         local, _, domain = self.people[album.owner].email.partition("@")
-        src = f"http://content.foto.my.mail.ru/{domain.split('.')[0]}/{local}/{album.aid}/i-{pid}.jpg"
+        src = (
+            f"http://content.foto.my.mail.ru/{domain.split('.')[0]}/{local}/{album.aid}/i-{pid}.jpg"
+        )
         return Photo(
             pid=pid,
             aid=album.aid,

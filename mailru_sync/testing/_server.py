@@ -846,4 +846,3 @@ class BaseEmulator:
         if fault is not None and fault.kind == "truncate":
             return resp, "truncate"
         return resp, "normal"
-

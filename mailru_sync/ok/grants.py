@@ -1,0 +1,249 @@
+"""OK sessions that obtain their token by an OAuth grant or ``auth.login`` (aiookru's classes).
+
+Each class only stores its grant's inputs; nothing is sent until :meth:`authorize` (explicit,
+or on entering ``with ... as session:``), which runs the grant method of
+:class:`~mailru_sync.ok.OkSession` and keeps the result: ``access_token``,
+``session_secret_key`` (implicit flow, ``auth.login``), ``refresh_token`` (code grant),
+``expires_in``/``expires_at``, ``permissions_granted`` and ``state`` (implicit flow).
+``authorize()`` is idempotent: once the session holds a token it returns at once; call the grant
+methods directly to obtain a new token.
+
+Circuits, as the seeds say: ``app_secret_key`` with an access token → server-server, else
+``session_secret_key`` → client-server. ``*ClientSession`` classes have no app secret and sign
+with the session secret; ``*ServerSession`` classes always sign server-server.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from .._keys import check_key
+from ..exceptions import ConfigurationError
+from .sessions import OkSession
+
+__all__ = [
+    "CodeServerSession",
+    "CodeSession",
+    "ImplicitClientSession",
+    "ImplicitServerSession",
+    "ImplicitSession",
+    "PasswordClientSession",
+    "PasswordSession",
+    "RefreshServerSession",
+    "RefreshSession",
+]
+
+_Code = TypeVar("_Code", bound="CodeSession")
+_Implicit = TypeVar("_Implicit", bound="ImplicitSession")
+_Password = TypeVar("_Password", bound="PasswordSession")
+_Refresh = TypeVar("_Refresh", bound="RefreshSession")
+
+
+def _required(name: str, value: object, owner: str, hint: str) -> str:
+    text = check_key(name, value, owner=owner)
+    if not text:
+        raise ConfigurationError(f"{owner} needs {name}: {hint}")
+    return text
+
+
+def _require_secret(session: OkSession, grant: str) -> None:
+    if not session.app_secret_key:
+        raise ConfigurationError(
+            f"{type(session).__name__} needs app_secret_key: OK's {grant} grant sends it as "
+            "client_secret"
+        )
+
+
+# --- authorization code ----------------------------------------------------------------------
+
+
+class CodeSession(OkSession):
+    """Authorization-code grant: exchange the ``code`` your redirect URI received.
+
+    Needs ``app_secret_key`` (OK's client_secret). ``redirect_uri`` must be the one the
+    authorization URL used (default: :attr:`default_redirect_uri`, which follows ``base_url``).
+    """
+
+    def __init__(
+        self,
+        app_id: int | str,
+        app_key: str,
+        app_secret_key: str,
+        code: str,
+        redirect_uri: str | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(app_id, app_key, app_secret_key, **options)
+        owner = type(self).__name__
+        _require_secret(self, "authorization-code")
+        #: The single-use authorization code (never shown in messages or repr).
+        self.code = _required("code", code, owner, "the code from the redirect's query string")
+        self._remember_secrets(self.code)
+        #: Redirect URI sent with the code; must equal the authorization request's.
+        self.redirect_uri = redirect_uri or self.default_redirect_uri
+
+    def authorize(self: _Code) -> _Code:
+        """Exchange the code for tokens (once); returns the session."""
+        if not self.is_authorized:
+            self.fetch_token_from_code(self.code, self.redirect_uri)
+        return self
+
+
+class CodeServerSession(CodeSession):
+    """:class:`CodeSession` that always signs server-server."""
+
+    circuit_rule = "server"
+
+
+# --- implicit (login dialogs) ----------------------------------------------------------------
+
+
+class ImplicitSession(OkSession):
+    """Implicit grant: log in with the user's login and password through OK's dialogs.
+
+    ``login`` is a phone number, e-mail or login name. ``scope`` is ``;``-separated (empty:
+    ``VALUABLE_ACCESS``); ``redirect_uri`` defaults to :attr:`default_redirect_uri`; ``state``
+    is sent and checked when given. See :meth:`login_implicit`.
+    """
+
+    def __init__(
+        self,
+        app_id: int | str,
+        app_key: str,
+        app_secret_key: str,
+        login: str,
+        passwd: str,
+        scope: str = "",
+        redirect_uri: str = "",
+        state: str = "",
+        **options: Any,
+    ) -> None:
+        super().__init__(app_id, app_key, app_secret_key, **options)
+        owner = type(self).__name__
+        #: The user's login (phone, e-mail or login name).
+        self.login = _required("login", login, owner, "the user's phone, e-mail or login name")
+        self._passwd = _required("passwd", passwd, owner, "the user's password")
+        self._remember_secrets(self._passwd)
+        #: ``;``-separated permissions requested.
+        self.scope = scope or ""
+        #: Where the platform sends the token (never fetched).
+        self.redirect_uri = redirect_uri or self.default_redirect_uri
+        self._state = state or ""
+
+    def authorize(self: _Implicit) -> _Implicit:
+        """Log in through the dialogs (once); returns the session."""
+        if not self.is_authorized:
+            self.login_implicit(
+                self.login,
+                self._passwd,
+                self.scope,
+                redirect_uri=self.redirect_uri,
+                state=self._state,
+            )
+        return self
+
+
+class ImplicitClientSession(ImplicitSession):
+    """:class:`ImplicitSession` without the app secret: signs with the session secret key."""
+
+    circuit_rule = "client"
+
+    def __init__(
+        self,
+        app_id: int | str,
+        app_key: str,
+        login: str,
+        passwd: str,
+        scope: str = "",
+        redirect_uri: str = "",
+        state: str = "",
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            app_id, app_key, "", login, passwd, scope, redirect_uri, state, **options
+        )
+
+
+class ImplicitServerSession(ImplicitSession):
+    """:class:`ImplicitSession` that always signs server-server with ``app_secret_key``."""
+
+    circuit_rule = "server"
+
+
+# --- auth.login ------------------------------------------------------------------------------
+
+
+class PasswordSession(OkSession):
+    """Password login through the ``auth.login`` method (see :meth:`login_with_password`).
+
+    With ``app_secret_key`` the call is signed with it and API calls sign server-server;
+    without it the call is unsigned and API calls use the returned ``session_secret_key``.
+    """
+
+    def __init__(
+        self,
+        app_id: int | str,
+        app_key: str,
+        app_secret_key: str,
+        login: str,
+        passwd: str,
+        **options: Any,
+    ) -> None:
+        super().__init__(app_id, app_key, app_secret_key, **options)
+        owner = type(self).__name__
+        #: The user's login (phone, e-mail or login name).
+        self.login = _required("login", login, owner, "the user's phone, e-mail or login name")
+        self._passwd = _required("passwd", passwd, owner, "the user's password")
+        self._remember_secrets(self._passwd)
+
+    def authorize(self: _Password) -> _Password:
+        """Call ``auth.login`` (once); returns the session."""
+        if not self.is_authorized:
+            self.login_with_password(self.login, self._passwd)
+        return self
+
+
+class PasswordClientSession(PasswordSession):
+    """:class:`PasswordSession` without the app secret (unsigned ``auth.login``)."""
+
+    circuit_rule = "client"
+
+    def __init__(
+        self, app_id: int | str, app_key: str, login: str, passwd: str, **options: Any
+    ) -> None:
+        super().__init__(app_id, app_key, "", login, passwd, **options)
+
+
+# --- refresh grant ---------------------------------------------------------------------------
+
+
+class RefreshSession(OkSession):
+    """Refresh grant: a new access token from a stored ``refresh_token`` (needs the app secret)."""
+
+    def __init__(
+        self,
+        app_id: int | str,
+        app_key: str,
+        app_secret_key: str,
+        refresh_token: str,
+        **options: Any,
+    ) -> None:
+        super().__init__(app_id, app_key, app_secret_key, **options)
+        owner = type(self).__name__
+        _require_secret(self, "refresh-token")
+        self.refresh_token = _required(
+            "refresh_token", refresh_token, owner, "the refresh token the code grant returned"
+        )
+        self._remember_secrets(self.refresh_token)
+
+    def authorize(self: _Refresh) -> _Refresh:
+        """Run the refresh grant (once); returns the session."""
+        if not self.is_authorized:
+            self.refresh_access_token()
+        return self
+
+
+class RefreshServerSession(RefreshSession):
+    """:class:`RefreshSession` that always signs server-server."""
+
+    circuit_rule = "server"

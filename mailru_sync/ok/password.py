@@ -1,0 +1,110 @@
+"""OK password login through the ``auth.login`` API method (protocol-notes §2.6).
+
+Why an API method and not the token endpoint: OK has no OAuth password grant; its own apps log
+in with ``auth.login`` on ``fb.do``, which returns a ``session_key`` (used as the access token)
+and a ``session_secret_key`` (the client-server signing secret). The call is unsigned when the
+app has no secret key (a standalone client), and signed with ``app_secret_key`` as the
+sessionless secret when it has one. It is sent as a form POST so the password never appears in
+a URL (URLs end up in proxy and server logs).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .._response import decode_json
+from .._session import TokenData
+from ..exceptions import (
+    AppNotAvailableError,
+    BlockedUserError,
+    InvalidClientError,
+    InvalidCredentialsError,
+    OAuthError,
+    ResponseError,
+)
+from ..signer import ok_signature
+
+if TYPE_CHECKING:
+    from .sessions import OkSession
+
+__all__ = ["password_login"]
+
+logger = logging.getLogger("mailru_sync")
+
+_WHAT = "auth.login"
+
+
+def password_login(session: OkSession, login: str, passwd: str) -> TokenData:
+    """Call ``auth.login``; return its answer with ``access_token`` = ``session_key``."""
+    if not login or not passwd:
+        raise ValueError("login and passwd are required for auth.login")
+    session._remember_secrets(passwd)
+    params: dict[str, str] = {
+        "application_key": session.app_key,
+        "format": "json",
+        "method": "auth.login",
+        "password": passwd,
+        "user_name": login,
+    }
+    if session.app_secret_key:
+        params["sig"] = ok_signature(params, session.app_secret_key)
+    response = session.transport("POST", session.url(session.API_URL), what=_WHAT, data=params)
+    body = decode_json(response, method=_WHAT, redact=session._redact)
+    if isinstance(body, Mapping) and "error_code" in body:
+        raise _login_error(session, body)
+    if not isinstance(body, Mapping) or not body.get("session_key"):
+        fields = sorted(body) if isinstance(body, Mapping) else type(body).__name__
+        raise ResponseError(
+            f"{_WHAT}: expected session_key and session_secret_key, got {fields} "
+            f"(HTTP {response.status_code})",
+            method=_WHAT,
+            status=response.status_code,
+        )
+    token: TokenData = dict(body)
+    token.setdefault("access_token", body["session_key"])
+    session._remember_secrets(
+        token.get("session_key"), token.get("session_secret_key"), token.get("auth_token")
+    )
+    logger.info("auth.login: OK opened a session for uid %s", token.get("uid"))
+    return token
+
+
+def _login_error(session: OkSession, body: Mapping[str, Any]) -> Exception:
+    try:
+        code = int(body.get("error_code") or 0)
+    except (TypeError, ValueError):
+        code = 0
+    msg = str(body.get("error_msg") or "")
+    text = f"error {code}: {msg}"
+    error = "auth_login"
+    if code == 401:
+        if "block" in msg.lower():
+            return BlockedUserError(
+                f"auth.login: the account is blocked ({text}); the user must restore it on ok.ru",
+                error=error, description=msg,
+            )
+        return InvalidCredentialsError(
+            f"auth.login: OK rejected the login or password ({text}); check them",
+            error=error, description=msg,
+        )
+    if code in (402, 403):
+        return OAuthError(
+            f"auth.login: OK asks for a human check ({text}); log in once on ok.ru in a "
+            "browser, then try again",
+            error=error, description=msg,
+        )
+    if code == 10:
+        return AppNotAvailableError(
+            f"auth.login: the application is not available to this user ({text}); while an "
+            "app is in test mode only its testers may log in",
+            error=error, description=msg,
+        )
+    if code in (101, 104):
+        return InvalidClientError(
+            f"auth.login: OK rejected the application ({text}); check app_key and "
+            "app_secret_key",
+            error=error, description=msg,
+        )
+    return session._api_error(dict(body), body, _WHAT)

@@ -1,0 +1,537 @@
+"""``MailruEmulator``: a local Platform@Mail.Ru -- REST API, OAuth token endpoint and dialogs.
+
+Signatures are verified by an independent implementation of the two documented circuits (over the
+decoded parameters the server received), so a client that signs wrongly is caught.  The protocol
+choices are in the design contract (spec/emulator-spec.md); the world is in ``_mailru_world``, the
+methods in ``_mailru_api``, the HTML in ``_mailru_pages``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from typing import ClassVar
+from urllib.parse import urlencode, urlsplit
+
+from . import _mailru_pages as pages
+from ._mailru_api import (
+    ERROR_MESSAGES,
+    METHODS,
+    ApiError,
+    CallContext,
+    client_server_sig,
+    server_server_sig,
+)
+from ._mailru_world import (
+    BLOCKED_UID,
+    LIST_UID,
+    PRIMARY_UID,
+    PRIVILEGES,
+    TESTER_UID,
+    MailruApp,
+    MailruUser,
+    MailruWorld,
+    Person,
+    RefreshGrant,
+)
+from ._server import BaseEmulator, EmulatorRequest, EmulatorResponse, GrantError
+
+__all__ = ["MailruEmulator"]
+
+#: Content type of the API and of the token endpoint (protocol-notes §1.4).
+CONTENT_TYPE = "text/javascript; charset=utf-8"
+API_PATHS = frozenset({"/platform/api", "/platform/api/"})
+#: Redirect URIs registered for the app besides the emulator's own pages.
+STATIC_REDIRECT_URIS: tuple[str, ...] = (
+    "http://connect.mail.ru/oauth/success.html",
+    "http://localhost:5000/callback",
+    "http://127.0.0.1:5000/callback",
+)
+#: The browser login session cookie (named like Mail.ru's own).
+LOGIN_COOKIE = "Mpop"
+#: Bits of the ``needed_permissions`` field of the consent form.
+_PERMISSION_BITS = {"photos": 4, "guestbook": 8, "stream": 16, "messages": 64, "events": 512}
+
+
+def parse_scope(scope: str | Iterable[str]) -> tuple[str, ...]:
+    """Known privileges named in a space-separated scope (quotes, ``+`` and commas tolerated)."""
+    if isinstance(scope, str):
+        scope = scope.replace('"', " ").replace("+", " ").replace(",", " ").split()
+    wanted = set(scope)
+    return tuple(p for p in PRIVILEGES if p in wanted)
+
+
+def _append_query(url: str, pairs: list[tuple[str, str]]) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(pairs)}"
+
+
+class MailruEmulator(BaseEmulator):
+    """The Mail.ru Platform on 127.0.0.1; see the module doc and the design contract."""
+
+    platform: ClassVar[str] = "mailru"
+    #: Mail.ru documents no rate-limit code; a throttled call gets "Service Unavailable" (3).
+    flood_code: ClassVar[int] = 3
+    service_unavailable_code: ClassVar[int] = 3
+    api_content_type: ClassVar[str] = CONTENT_TYPE
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        latency_ms: float = 0.0,
+        fail_rate: float = 0.0,
+        seed: int = 0,
+        token_ttl: float = 86400.0,
+        code_ttl: float = 600.0,
+    ) -> None:
+        super().__init__(
+            host,
+            port,
+            latency_ms=latency_ms,
+            fail_rate=fail_rate,
+            seed=seed,
+            token_ttl=token_ttl,
+            code_ttl=code_ttl,
+        )
+        #: Signs the hidden ``sig`` of the consent form (CSRF protection of the dialog).
+        self._form_secret = secrets.token_hex(16)
+        self.world = MailruWorld(seed)
+        self._seed_tokens()
+        self._routes: dict[str, Callable[[EmulatorRequest], EmulatorResponse]] = {
+            "/oauth/authorize": self._authorize,
+            "/cgi-bin/auth": self._login,
+            "/cgi-bin/logout": self._logout,
+            "/oauth/token": self._token,
+            "/oauth/success.html": self._success,
+            "/blank.html": self._success,
+            "/recovery": self._recovery,
+        }
+
+    def reset(self) -> None:
+        with self.world_lock:
+            super().reset()
+            self.world = MailruWorld(self.seed)
+            self._seed_tokens()
+
+    def _seed_tokens(self) -> None:
+        """Register the seeded sessions (full privileges of their grants, never expiring)."""
+        client_id = str(self.world.app.app_id)
+        for cred in self.world.credentials.values():
+            scope = self.world.grants[cred.uid]
+            if cred.uid == PRIMARY_UID:
+                scope = set(PRIVILEGES)
+            self.issue_token(cred.uid, client_id, scope, token=cred.access_token, ttl=None)
+
+    # ---- public attributes ------------------------------------------------------------------
+
+    @property
+    def app(self) -> MailruApp:
+        return self.world.app
+
+    @property
+    def user(self) -> MailruUser:
+        """The primary user: the documented uid and session key, all privileges granted."""
+        return self.world.credentials[PRIMARY_UID]
+
+    @property
+    def tester_user(self) -> MailruUser:
+        """May authorize while the app is in test mode; has granted nothing yet."""
+        return self.world.credentials[TESTER_UID]
+
+    @property
+    def blocked_user(self) -> MailruUser:
+        return self.world.credentials[BLOCKED_UID]
+
+    @property
+    def list_user(self) -> MailruUser:
+        """A plain user on list.ru who has granted nothing (the access dialog appears)."""
+        return self.world.credentials[LIST_UID]
+
+    @property
+    def redirect_uri(self) -> str:
+        return f"{self.url}/oauth/success.html"
+
+    @property
+    def redirect_uris(self) -> tuple[str, ...]:
+        """Every redirect URI registered for the app."""
+        return (self.redirect_uri, f"{self.url}/blank.html", *STATIC_REDIRECT_URIS)
+
+    def issue_code(
+        self, redirect_uri: str | None = None, *, scope: str | Iterable[str] | None = None
+    ) -> str:
+        """A fresh authorization code of the primary user for ``redirect_uri``."""
+        uri = redirect_uri or self.redirect_uri
+        if uri not in self.redirect_uris:
+            raise ValueError(f"redirect_uri {uri!r} is not registered for the app")
+        privileges = PRIVILEGES if scope is None else parse_scope(scope)
+        with self.world_lock:
+            self.world.grants[PRIMARY_UID].update(privileges)
+        return self.new_code(PRIMARY_UID, str(self.app.app_id), uri, privileges).code
+
+    def set_app_test_mode(self, on: bool) -> None:
+        """In test mode only testers may authorize (dialog page, token endpoint)."""
+        with self.world_lock:
+            self.world.test_mode = on
+
+    def block_user(self, uid: str, blocked: bool = True) -> None:
+        """Blocked users cannot log in, get tokens, or use their sessions (102)."""
+        with self.world_lock:
+            person = self.world.people.get(uid)
+            if person is None:
+                raise KeyError(f"unknown uid {uid!r}")
+            person.blocked = blocked
+            if blocked:
+                sessions = self.world.login_sessions
+                for sid in [s for s, u in sessions.items() if u == uid]:
+                    del sessions[sid]
+
+    # ---- BaseEmulator hooks -----------------------------------------------------------------
+
+    def is_api_path(self, path: str) -> bool:
+        return path in API_PATHS
+
+    def api_error(self, code: int, msg: str | None = None) -> EmulatorResponse:
+        text = msg or ERROR_MESSAGES.get(code, ERROR_MESSAGES[1])
+        return EmulatorResponse.json(
+            {"error": {"error_code": code, "error_msg": text}}, CONTENT_TYPE
+        )
+
+    def dispatch(self, request: EmulatorRequest) -> EmulatorResponse:
+        if request.path in API_PATHS:
+            return self._api(request)
+        route = self._routes.get(request.path)
+        if route is None:
+            return EmulatorResponse.html(pages.not_found_page(), status=404)
+        return route(request)
+
+    # ---- REST API -------------------------------------------------------------------------------
+
+    def _fail(self, code: int, detail: str = "") -> EmulatorResponse:
+        resp = self.api_error(code)
+        if detail:
+            resp.headers.append(("X-Emulator-Detail", detail.encode("ascii", "replace").decode()))
+        return resp
+
+    def _api(self, request: EmulatorRequest) -> EmulatorResponse:
+        params = request.params
+        world = self.world
+        app = world.app
+        if params.get("app_id", "") != str(app.app_id):
+            return self._fail(103, "app_id missing or unknown")
+        method = params.get("method", "")
+        if not method:
+            return self._fail(100, "method is missing")
+        sig = params.get("sig", "")
+        if not sig:
+            return self._fail(104, "sig is missing")
+        signed = {k: v for k, v in params.items() if k != "sig"}
+        session_key = params.get("session_key", "")
+        token = self.find_token(session_key) if session_key else None
+        if params.get("secure") == "1":
+            expected = server_server_sig(signed, app.secret_key)
+        else:
+            if session_key and token is None:
+                # The uid that prefixes a client-server signature is the session's: unknown here.
+                return self._fail(102, "unknown session_key")
+            prefix = token.uid if token is not None else params.get("uid", "")
+            expected = client_server_sig(prefix, signed, app.private_key)
+        if sig != expected:
+            return self._fail(104, "signature mismatch")
+        if session_key:
+            if token is None or not self.token_alive(token) or token.client_id != str(app.app_id):
+                return self._fail(102, "session unknown or expired")
+            uid, scope = token.uid, token.scope
+        else:
+            uid = params.get("uid", "")
+            if uid not in world.people:
+                return self._fail(102, "no session_key and no known uid")
+            scope = frozenset(world.grants[uid])
+        if world.people[uid].blocked:
+            return self._fail(102, "user is blocked")
+        spec = METHODS.get(method)
+        if spec is None:
+            return self._fail(2, f"unknown method {method}")
+        if request.duplicate_keys:
+            return self._fail(
+                100, f"repeated parameters: {', '.join(sorted(request.duplicate_keys))}"
+            )
+        missing = [name for name in spec.required if not params.get(name, "").strip()]
+        if missing:
+            return self._fail(100, f"missing parameters: {', '.join(missing)}")
+        ctx = CallContext(world, uid, scope, params, spec.privilege, time.time())
+        try:
+            result = spec.handler(ctx)
+        except ApiError as exc:
+            return self._fail(exc.code, exc.detail)
+        if not ctx.authorized:  # a handler bug: the privilege was never checked
+            self._record_error(f"{method}: handler did not call ctx.authorize()")
+        if spec.write:
+            self.count("writes_applied")
+        return EmulatorResponse.json(result, CONTENT_TYPE)
+
+    # ---- OAuth dialogs ----------------------------------------------------------------------
+
+    def _registered(self, redirect_uri: str, request: EmulatorRequest) -> bool:
+        origin = self.origin_of(request)
+        local = {f"{origin}/oauth/success.html", f"{origin}/blank.html"}
+        return redirect_uri in self.redirect_uris or redirect_uri in local
+
+    def _logged_in(self, request: EmulatorRequest) -> Person | None:
+        uid = self.world.login_sessions.get(request.cookies.get(LOGIN_COOKIE, ""))
+        person = self.world.people.get(uid) if uid else None
+        return None if person is None or person.blocked else person
+
+    def _form_sig(self, uid: str, fields: dict[str, str]) -> str:
+        parts = [self._form_secret, uid] + [
+            fields.get(k, "")
+            for k in ("client_id", "redirect_uri", "response_type", "scope", "state")
+        ]
+        return hashlib.md5("\n".join(parts).encode("utf-8")).hexdigest()
+
+    def _authorize(self, request: EmulatorRequest) -> EmulatorResponse:
+        """GET: login page / access dialog / 302 grant.  POST: the access dialog's form."""
+        params = request.params
+        origin = self.origin_of(request)
+        client_id = params.get("client_id", "")
+        if client_id != str(self.app.app_id):
+            return EmulatorResponse.html(pages.unknown_app_page())
+        redirect_uri = params.get("redirect_uri", "")
+        if not self._registered(redirect_uri, request):
+            return EmulatorResponse.html(
+                pages.error_page("Ошибка", "Неверный redirect_uri: адрес не зарегистрирован.")
+            )
+        response_type = params.get("response_type", "")
+        if response_type not in ("token", "code"):
+            return EmulatorResponse.html(
+                pages.error_page("Ошибка", "Неверный response_type: ожидается token или code.")
+            )
+        privileges = parse_scope(params.get("scope", ""))
+        fields = {
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "response_type": response_type,
+            "scope": params.get("scope", ""),
+            "state": params.get("state", ""),
+        }
+        authorize_url = f"{origin}/oauth/authorize"
+        person = self._logged_in(request)
+        if person is None:
+            if request.method == "POST":
+                return EmulatorResponse.redirect(_append_query(authorize_url, list(fields.items())))
+            base = [(k, v) for k, v in request.query.items() if k not in ("login", "fail")]
+            return EmulatorResponse.html(
+                pages.login_page(
+                    origin=origin,
+                    app_title=self.app.title,
+                    privileges=privileges,
+                    page=_append_query(authorize_url, [*base, ("login", "1")]),
+                    fail_page=_append_query(authorize_url, [*base, ("fail", "1")]),
+                    failed=request.query.get("fail") == "1",
+                )
+            )
+        if self.world.test_mode and person.uid not in self.world.testers:
+            return EmulatorResponse.html(pages.access_denied_page())
+        if request.method == "POST":
+            if params.get("sig", "") != self._form_sig(person.uid, fields):
+                return EmulatorResponse.html(
+                    pages.error_page("Ошибка", "Неверная подпись формы, повторите вход."),
+                    status=400,
+                )
+            return self._grant(person, fields, privileges)
+        if set(privileges) <= self.world.grants[person.uid]:
+            return self._grant(person, fields, privileges)
+        form = {
+            "sig": self._form_sig(person.uid, fields),
+            **{k: fields[k] for k in ("client_id", "redirect_uri", "response_type", "state")},
+            "login": "1",
+            "needed_permissions": str(sum(_PERMISSION_BITS[p] for p in privileges)),
+            "scope": fields["scope"],
+        }
+        deny = [("error", "access_denied")] + (
+            [("state", fields["state"])] if fields["state"] else []
+        )
+        return EmulatorResponse.html(
+            pages.access_page(
+                origin=origin,
+                app_title=self.app.title,
+                user_name=person.nick,
+                privileges=privileges,
+                fields=form,
+                deny_url=_append_query(redirect_uri, deny),
+            )
+        )
+
+    def _grant(
+        self, person: Person, fields: dict[str, str], privileges: Iterable[str]
+    ) -> EmulatorResponse:
+        """Record the consent and redirect with a token (fragment) or a code (query)."""
+        world = self.world
+        world.grants[person.uid].update(privileges)
+        person.app_installed = True
+        state = [("state", fields["state"])] if fields["state"] else []
+        redirect_uri, client_id = fields["redirect_uri"], fields["client_id"]
+        scope = frozenset(world.grants[person.uid])
+        if fields["response_type"] == "code":
+            code = self.new_code(person.uid, client_id, redirect_uri, scope)
+            return EmulatorResponse.redirect(
+                _append_query(redirect_uri, [("code", code.code), *state])
+            )
+        body = self._new_tokens(person.uid, client_id, scope)
+        fragment = urlencode([(k, str(v)) for k, v in body.items()] + state)
+        return EmulatorResponse.redirect(f"{redirect_uri}#{fragment}")
+
+    def _new_tokens(
+        self, uid: str, client_id: str, scope: frozenset[str], refresh_token: str | None = None
+    ) -> dict[str, object]:
+        """Issue an access token (and a refresh token unless one is being reused)."""
+        token = self.issue_token(uid, client_id, scope)
+        if refresh_token is None:
+            refresh_token = secrets.token_hex(16)
+            self.world.refresh_tokens[refresh_token] = RefreshGrant(uid, client_id, scope)
+        return {
+            "access_token": token.token,
+            "refresh_token": refresh_token,
+            "expires_in": int(self.token_ttl),
+            "token_type": "bearer",
+            "x_mailru_vid": uid,
+        }
+
+    def _same_origin(self, url: str, request: EmulatorRequest) -> bool:
+        if url.startswith("/") and not url.startswith("//"):
+            return True
+        parts = urlsplit(url)
+        hosts = {urlsplit(self.url).netloc, urlsplit(self.origin_of(request)).netloc}
+        return parts.scheme == "http" and parts.netloc in hosts
+
+    def _login(self, request: EmulatorRequest) -> EmulatorResponse:
+        """POST /cgi-bin/auth: the login form (Login, Domain, Password, Page, FailPage)."""
+        if request.method != "POST":
+            return EmulatorResponse.html(pages.error_page("Ошибка", "Ожидается POST."), status=405)
+        form = request.params
+        page, fail_page = form.get("Page", ""), form.get("FailPage", "")
+        if not (self._same_origin(page, request) and self._same_origin(fail_page, request)):
+            return EmulatorResponse.html(
+                pages.error_page("Ошибка", "Page и FailPage должны вести на этот сайт."), status=400
+            )
+        login = form.get("Login", "").strip()
+        domain = form.get("Domain", "").strip().lstrip("@") or "mail.ru"
+        email = login if "@" in login else f"{login}@{domain}"
+        person = self.world.find_user(email)
+        if person is None or not login or person.password != form.get("Password", ""):
+            return EmulatorResponse.redirect(fail_page)
+        if person.blocked:
+            origin = self.origin_of(request)
+            return EmulatorResponse.redirect(
+                _append_query(f"{origin}/recovery", [("email", email)])
+            )
+        sid = secrets.token_hex(16)
+        self.world.login_sessions[sid] = person.uid
+        cookie = f"{LOGIN_COOKIE}={sid}; Path=/; HttpOnly"
+        return EmulatorResponse.redirect(page, headers=[("Set-Cookie", cookie)])
+
+    def _logout(self, request: EmulatorRequest) -> EmulatorResponse:
+        self.world.login_sessions.pop(request.cookies.get(LOGIN_COOKIE, ""), None)
+        resp = EmulatorResponse.html(pages.error_page("Выход", "Вы вышли из аккаунта."))
+        resp.headers.append(("Set-Cookie", f"{LOGIN_COOKIE}=; Path=/; Max-Age=0"))
+        return resp
+
+    def _success(self, request: EmulatorRequest) -> EmulatorResponse:
+        return EmulatorResponse.html(pages.success_page())
+
+    def _recovery(self, request: EmulatorRequest) -> EmulatorResponse:
+        return EmulatorResponse.html(pages.recovery_page(request.params.get("email", "")))
+
+    # ---- token endpoint ---------------------------------------------------------------------
+
+    @staticmethod
+    def _oauth_error(error: str, description: str, status: int = 400) -> EmulatorResponse:
+        body = {"error": error, "error_description": description}
+        return EmulatorResponse.json(body, CONTENT_TYPE, status=status)
+
+    def _token(self, request: EmulatorRequest) -> EmulatorResponse:
+        """POST /oauth/token: authorization_code, password and refresh_token grants."""
+        if request.method != "POST":
+            return self._oauth_error("invalid_request", "the token endpoint requires POST")
+        params = request.params
+        for name in ("grant_type", "client_id", "client_secret"):
+            if not params.get(name):
+                return self._oauth_error("invalid_request", f"missing parameter: {name}")
+        app = self.app
+        if params["client_id"] != str(app.app_id):
+            return self._oauth_error("invalid_client", "unknown client_id", 401)
+        if params["client_secret"] not in (app.secret_key, app.private_key):
+            return self._oauth_error("invalid_client", "wrong client_secret", 401)
+        grant = {
+            "authorization_code": self._grant_code,
+            "password": self._grant_password,
+            "refresh_token": self._grant_refresh,
+        }.get(params["grant_type"])
+        if grant is None:
+            return self._oauth_error(
+                "unsupported_grant_type", f"unsupported grant_type: {params['grant_type']}"
+            )
+        return grant(params)
+
+    def _check_user(self, uid: str) -> EmulatorResponse | None:
+        person = self.world.people[uid]
+        if person.blocked:
+            return self._oauth_error("invalid_grant", "user is blocked")
+        if self.world.test_mode and uid not in self.world.testers:
+            return self._oauth_error(
+                "unauthorized_client", "the application is in test mode: testers only"
+            )
+        return None
+
+    def _missing(self, params: dict[str, str], *names: str) -> EmulatorResponse | None:
+        for name in names:
+            if not params.get(name):
+                return self._oauth_error("invalid_request", f"missing parameter: {name}")
+        return None
+
+    def _grant_code(self, params: dict[str, str]) -> EmulatorResponse:
+        problem = self._missing(params, "code", "redirect_uri")
+        if problem is not None:
+            return problem
+        try:
+            code = self.redeem_code(params["code"], params["client_id"], params["redirect_uri"])
+        except GrantError as exc:
+            return self._oauth_error("invalid_grant", str(exc))
+        problem = self._check_user(code.uid)
+        if problem is not None:
+            return problem
+        body = self._new_tokens(code.uid, code.client_id, code.scope)
+        return EmulatorResponse.json(body, CONTENT_TYPE)
+
+    def _grant_password(self, params: dict[str, str]) -> EmulatorResponse:
+        problem = self._missing(params, "username", "password")
+        if problem is not None:
+            return problem
+        person = self.world.find_user(params["username"])
+        if person is None or person.password != params["password"]:
+            return self._oauth_error("invalid_grant", "wrong username or password")
+        problem = self._check_user(person.uid)
+        if problem is not None:
+            return problem
+        grants = self.world.grants[person.uid]
+        grants.update(parse_scope(params.get("scope", "")))
+        person.app_installed = True
+        body = self._new_tokens(person.uid, params["client_id"], frozenset(grants))
+        return EmulatorResponse.json(body, CONTENT_TYPE)
+
+    def _grant_refresh(self, params: dict[str, str]) -> EmulatorResponse:
+        problem = self._missing(params, "refresh_token")
+        if problem is not None:
+            return problem
+        refresh = self.world.refresh_tokens.get(params["refresh_token"])
+        if refresh is None or refresh.client_id != params["client_id"]:
+            return self._oauth_error("invalid_grant", "unknown refresh_token")
+        problem = self._check_user(refresh.uid)
+        if problem is not None:
+            return problem
+        body = self._new_tokens(
+            refresh.uid, refresh.client_id, refresh.scope, params["refresh_token"]
+        )
+        return EmulatorResponse.json(body, CONTENT_TYPE)
