@@ -20,7 +20,7 @@ def test_mailru_inference_prefers_client_when_uid_and_private_key() -> None:
 
 
 def test_mailru_neither_circuit_is_a_clear_error_at_construction() -> None:
-    with pytest.raises(ConfigurationError, match="private_key.*secret_key"):
+    with pytest.raises(ConfigurationError, match=r"private_key.*secret_key"):
         mailru_sync.TokenSession(1, "", "", TOKEN, UID)
     with pytest.raises(ConfigurationError, match="uid"):
         mailru_sync.TokenSession(1, PK, "", TOKEN, "")

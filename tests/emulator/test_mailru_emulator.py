@@ -432,6 +432,14 @@ def test_world_is_deterministic_per_seed() -> None:
     assert MailruEmulator(seed=9).user == MailruEmulator(seed=1).user
 
 
+def test_api_calls_share_one_keep_alive_connection(client: Client) -> None:
+    for _ in range(30):
+        client.ok("users.isAppUser", post=True)
+    counters = client.emu.counters
+    assert counters["connections"] == 1
+    assert counters["api_calls"] == counters["requests"] == 30
+
+
 def test_faults_and_flood_use_the_mailru_envelope(client: Client) -> None:
     emu = client.emu
     emu.fail_next(1, "service_unavailable")
