@@ -192,6 +192,9 @@ class BaseSession(requests.Session):
         self.refresh_margin = float(refresh_margin)
 
         self._redact = Redactor()
+        # Token fields change together under this lock, and signing reads them under it, so a
+        # thread never signs with a new token and an old session secret (or vice versa).
+        self._state_lock = threading.RLock()
         self._access_token = ""
         #: Refresh token, when the platform gave one.
         self.refresh_token = ""
@@ -243,8 +246,9 @@ class BaseSession(requests.Session):
         ``token_updater`` (if set) receives a plain dict with the platform's fields plus
         ``expires_at``; storing it lets another process or a later run continue the session.
         """
-        self._apply_token_fields(token)
-        self._after_token_change()
+        with self._state_lock:
+            self._apply_token_fields(token)
+            self._after_token_change()
         if notify and self.token_updater is not None:
             data = dict(token)
             data["expires_at"] = self.expires_at
@@ -347,8 +351,13 @@ class BaseSession(requests.Session):
     ) -> requests.PreparedRequest:
         """The exact HTTP request a call would send (signed), without sending it."""
         self._check_method_name(method)
+        if not self.is_authorized:
+            raise ConfigurationError(
+                f"{type(self).__name__} is not authorized yet: call session.authorize() first"
+            )
         serialized = serialize_params(params or {}, self.platform)
-        signed = self._sign(method, serialized)
+        with self._state_lock:
+            signed = self._sign(method, serialized)
         verb = self._choose_verb(method, signed, http_method, write)
         return self.prepare_request(self._build_request(verb, method, signed))
 
@@ -378,8 +387,9 @@ class BaseSession(requests.Session):
         refreshed = False
         while True:
             self._ensure_ready()
-            token_used = self.access_token
-            signed = self._sign(method, serialized)
+            with self._state_lock:
+                token_used = self.access_token
+                signed = self._sign(method, serialized)
             verb = self._choose_verb(method, signed, http_method, is_write)
             if self.rate_limiter is not None:
                 self.rate_limiter.acquire()
