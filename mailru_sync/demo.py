@@ -143,7 +143,8 @@ def _ok(p: _Printer) -> None:
             p.line(f"mediatopic.post (JSON attachment, one form POST): topic {topic!r}")
 
         p.step("Flood control, then handled errors")
-        _show_error(p, lambda: (emu.flood_next(1), api.users.getCurrentUser()))
+        emu.flood_next(1)
+        _show_error(p, lambda: api.users.getCurrentUser())
         waiting = ok.TokenSession(
             app.app_id, app.app_key, "", user.access_token, user.session_secret_key,
             base_url=emu.url, retry_on_flood=2, flood_wait=0.05,

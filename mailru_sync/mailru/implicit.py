@@ -142,7 +142,12 @@ def _check_refusals(session: MailruSession, browser: Browser, page: Page) -> Non
             error="unauthorized_client",
             status=page.status,
         )
-    if page.path.rstrip("/").endswith("/recovery") or page.contains(*_BLOCKED):
+    has_password = any(form.field_of_type("password") for form in page.forms)
+    # Text markers only count on pages without a login form (a login page may well mention
+    # blocked accounts in its help links); the recovery URL always counts.
+    if page.path.rstrip("/").endswith("/recovery") or (
+        not has_password and page.contains(*_BLOCKED)
+    ):
         raise BlockedUserError(
             "Mail.ru sent the user to account recovery: the account is blocked; the user must "
             "restore access on mail.ru",

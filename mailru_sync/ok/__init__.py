@@ -24,6 +24,8 @@ from ..exceptions import (
     SessionError,
     SessionExpiredError,
     SignatureError,
+    UnexpectedPageError,
+    UntrustedFormError,
 )
 from .grants import (
     CodeServerSession,
@@ -71,4 +73,6 @@ __all__ = [
     "SessionExpiredError",
     "SignatureError",
     "TokenSession",
+    "UnexpectedPageError",
+    "UntrustedFormError",
 ]

@@ -154,8 +154,9 @@ def _check_refusals(session: OkSession, browser: Browser, page: Page) -> None:
                 status=page.status,
             )
         raise oauth_error(code, description, grant="implicit", status=page.status)
-    if page.query.get("st.cmd") == "userBlocked" or any(
-        marker in page.html for marker in _BLOCKED_MARKERS
+    has_password = any(form.field_of_type("password") for form in page.forms)
+    if page.query.get("st.cmd") == "userBlocked" or (
+        not has_password and any(marker in page.html for marker in _BLOCKED_MARKERS)
     ):
         raise BlockedUserError(
             "OK says the profile is blocked; the user must restore it on ok.ru",

@@ -196,6 +196,8 @@ def _parse_cookies(header: str) -> dict[str, str]:
 
 
 def _encode_header(text: str) -> bytes:
+    # Values can echo client input (a FailPage URL...): never let it split the header block.
+    text = text.replace("\r", "").replace("\n", "")
     try:
         return text.encode("latin-1")
     except UnicodeEncodeError:

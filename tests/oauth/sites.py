@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import http.client
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -132,7 +132,9 @@ class Site:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -159,8 +161,3 @@ def html_reply(text: str, status: int = 200) -> Reply:
 
 def redirect_reply(location: str, status: int = 302) -> Reply:
     return Reply(status=status, body=b"", headers=[("Location", location)])
-
-
-def serve(routes: dict[str, Route] | None = None, **kwargs: Any) -> Iterator[Site]:
-    with Site(routes, **kwargs) as site:
-        yield site

@@ -387,3 +387,22 @@ def test_no_password_or_token_in_messages_logs_or_repr(
     for text in texts:
         for secret in (password, token, refresh, emu.app.secret_key, emu.app.private_key):
             assert secret not in text
+
+
+def test_implicit_fragment_without_x_mailru_vid_signs_server_server(
+    mailru_emulator: MailruEmulator,
+) -> None:
+    """The dialogs answer with a token but no uid: the session falls back to server-server."""
+    emu = mailru_emulator
+
+    def grant(request: SiteRequest) -> Any:
+        fragment = f"access_token={emu.user.access_token}&expires_in=3600&token_type=bearer"
+        return redirect_reply(f"{request.query['redirect_uri']}#{fragment}")
+
+    with Site({"/oauth/authorize": grant}, upstream=emu.url) as site:
+        with implicit(emu, base_url=site.url) as session:
+            assert session.uid == ""
+            assert session.circuit == "server"
+            assert mr.API(session).users.getInfo()[0]["uid"] == emu.user.uid
+        assert site.paths()[0] == "GET /oauth/authorize"
+        assert "GET /oauth/success.html" not in site.paths()
