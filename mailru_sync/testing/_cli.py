@@ -60,18 +60,31 @@ def _make(args: argparse.Namespace) -> BaseEmulator:
     return MailruEmulator(args.host, args.port, **options)
 
 
+def public_url(url: str) -> str:
+    """The announced URL: ``localhost`` rather than ``127.0.0.1`` when bound there.
+
+    Why: the implicit flow keeps the login in a cookie, and some cookie jars refuse cookies set
+    by a bare IP address (aiohttp's default ``CookieJar`` does), so a third-party client pointed
+    at ``http://127.0.0.1:PORT`` could never log in. A host name works with every client; the
+    emulator answers on whichever origin the client used (its ``Host`` header).
+    """
+    return url.replace("://127.0.0.1:", "://localhost:", 1)
+
+
 def describe(emulator: Any, platform: str) -> dict[str, Any]:
     """The JSON document announced on start-up."""
     app_keys, user_keys = _KEYS[platform]
     app = dataclasses.asdict(emulator.app)
     user = dataclasses.asdict(emulator.user)
+    url = public_url(emulator.url)
+    redirect_uri = emulator.redirect_uri.replace(emulator.url, url, 1)
     return {
         "platform": platform,
-        "url": emulator.url,
+        "url": url,
         "app": {key: app[key] for key in app_keys},
         "user": {key: user[key] for key in user_keys},
-        "code": emulator.issue_code(),
-        "redirect_uri": emulator.redirect_uri,
+        "code": emulator.issue_code(redirect_uri),
+        "redirect_uri": redirect_uri,
     }
 
 

@@ -156,8 +156,10 @@ class MailruEmulator(BaseEmulator):
 
     @property
     def redirect_uris(self) -> tuple[str, ...]:
-        """Every redirect URI registered for the app."""
-        return (self.redirect_uri, f"{self.url}/blank.html", *STATIC_REDIRECT_URIS)
+        """Every redirect URI registered for the app (own pages under 127.0.0.1 and localhost)."""
+        own = (self.redirect_uri, f"{self.url}/blank.html")
+        by_name = tuple(uri.replace("://127.0.0.1:", "://localhost:", 1) for uri in own)
+        return (*own, *by_name, *STATIC_REDIRECT_URIS)
 
     def issue_code(
         self, redirect_uri: str | None = None, *, scope: str | Iterable[str] | None = None
