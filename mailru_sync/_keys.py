@@ -7,7 +7,9 @@ argument and says what to pass.
 
 from __future__ import annotations
 
-__all__ = ["check_app_id", "check_key"]
+from .exceptions import ConfigurationError
+
+__all__ = ["check_app_id", "check_key", "require_key"]
 
 
 def check_key(name: str, value: object, *, owner: str) -> str:
@@ -28,4 +30,12 @@ def check_app_id(value: object, *, owner: str) -> str:
     text = str(value).strip()
     if not text:
         raise ValueError(f"{owner}: app_id is empty; pass your application's id")
+    return text
+
+
+def require_key(name: str, value: object, *, owner: str, hint: str) -> str:
+    """Like :func:`check_key`, but an empty value is a :class:`ConfigurationError`."""
+    text = check_key(name, value, owner=owner)
+    if not text:
+        raise ConfigurationError(f"{owner} needs {name}: {hint}")
     return text

@@ -264,7 +264,20 @@ class BaseSession(requests.Session):
         self._refresh_single_flight(self.access_token, force=True)
         return self
 
-    def _refresh_single_flight(self, stale_token: str, *, force: bool = False) -> None:
+    def refresh_access_token(self, refresh_token: str | None = None) -> TokenData:
+        """Refresh grant: a new access token from ``refresh_token`` (default: the session's).
+
+        Goes through the same lock as automatic refreshes; returns the platform's token data.
+        """
+        if refresh_token:
+            with self._state_lock:
+                self.refresh_token = refresh_token
+                self._remember_secrets(refresh_token)
+        token = self._refresh_single_flight(self.access_token, force=True)
+        assert token is not None  # forced: never skipped
+        return token
+
+    def _refresh_single_flight(self, stale_token: str, *, force: bool = False) -> TokenData | None:
         """Refresh unless another thread (or process, via ``token_loader``) already did."""
         with self._refresh_lock:
             if self.token_loader is not None:
@@ -272,7 +285,7 @@ class BaseSession(requests.Session):
                 if stored:
                     self.apply_token(stored, notify=False)
             if not force and self.access_token != stale_token and not self._token_due():
-                return
+                return None
             if not self.can_refresh:
                 raise ConfigurationError(
                     f"{type(self).__name__} has no refresh token; authorize again to get a new "
@@ -281,6 +294,7 @@ class BaseSession(requests.Session):
             token = self._refresh_grant()
             self.refresh_count += 1
             self.apply_token(token)
+            return token
 
     def _token_due(self) -> bool:
         return self.expires_at is not None and time.time() >= self.expires_at - self.refresh_margin

@@ -174,6 +174,18 @@ _MAILRU_RESERVED = frozenset({"method", "app_id", "session_key", "sig", "secure"
 _OK_RESERVED = frozenset({"method", "application_key", "sig", "access_token", "session_key"})
 
 
+def _mailru_params(
+    params: Mapping[str, str], method: str, app_id: str, session_key: str
+) -> dict[str, str]:
+    """The request enriched as the seeds describe: method, app_id, session_key, then params."""
+    _check_reserved(params, _MAILRU_RESERVED)
+    prepared = {"method": method, "app_id": app_id}
+    if session_key:
+        prepared["session_key"] = session_key
+    prepared.update(params)
+    return prepared
+
+
 def sign_mailru_client(
     params: Mapping[str, str],
     *,
@@ -184,11 +196,7 @@ def sign_mailru_client(
     private_key: str,
 ) -> dict[str, str]:
     """Return the parameters to send for a Mail.ru client-server call (``sig`` included)."""
-    _check_reserved(params, _MAILRU_RESERVED)
-    prepared = {"method": method, "app_id": app_id}
-    if session_key:
-        prepared["session_key"] = session_key
-    prepared.update(params)
+    prepared = _mailru_params(params, method, app_id, session_key)
     prepared["sig"] = mailru_client_signature(prepared, uid, private_key)
     return prepared
 
@@ -202,11 +210,7 @@ def sign_mailru_server(
     secret_key: str,
 ) -> dict[str, str]:
     """Return the parameters to send for a Mail.ru server-server call (``secure=1`` and ``sig``)."""
-    _check_reserved(params, _MAILRU_RESERVED)
-    prepared = {"method": method, "app_id": app_id}
-    if session_key:
-        prepared["session_key"] = session_key
-    prepared.update(params)
+    prepared = _mailru_params(params, method, app_id, session_key)
     prepared["secure"] = "1"
     prepared["sig"] = mailru_server_signature(prepared, secret_key)
     return prepared

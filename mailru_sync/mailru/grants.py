@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from .._keys import check_key
-from ..exceptions import ConfigurationError
+from .._keys import require_key
 from .sessions import MailruSession, full_scope
 
 __all__ = [
@@ -41,13 +40,6 @@ _Code = TypeVar("_Code", bound="CodeSession")
 _Implicit = TypeVar("_Implicit", bound="ImplicitSession")
 _Password = TypeVar("_Password", bound="PasswordSession")
 _Refresh = TypeVar("_Refresh", bound="RefreshSession")
-
-
-def _required(name: str, value: object, owner: str, hint: str) -> str:
-    text = check_key(name, value, owner=owner)
-    if not text:
-        raise ConfigurationError(f"{owner} needs {name}: {hint}")
-    return text
 
 
 # --- authorization code ----------------------------------------------------------------------
@@ -72,7 +64,9 @@ class CodeSession(MailruSession):
         super().__init__(app_id, private_key, secret_key, **options)
         owner = type(self).__name__
         #: The single-use authorization code (never shown in messages or repr).
-        self.code = _required("code", code, owner, "the code from the redirect's query string")
+        self.code = require_key(
+            "code", code, owner=owner, hint="the code from the redirect's query string"
+        )
         self._remember_secrets(self.code)
         #: Redirect URI sent with the code; must equal the authorization request's.
         self.redirect_uri = redirect_uri or self.default_redirect_uri
@@ -140,8 +134,12 @@ class ImplicitSession(MailruSession):
         super().__init__(app_id, private_key, secret_key, **options)
         owner = type(self).__name__
         #: The user's e-mail (the login).
-        self.email = _required("email", email, owner, "the user's e-mail address")
-        self._passwd = _required("passwd", passwd, owner, "the user's password")
+        self.email = require_key(
+            "email", email, owner=owner, hint="the user's e-mail address"
+        )
+        self._passwd = require_key(
+            "passwd", passwd, owner=owner, hint="the user's password"
+        )
         self._remember_secrets(self._passwd)
         #: Space-separated privileges requested.
         self.scope = full_scope() if scope is None else scope
@@ -215,8 +213,12 @@ class PasswordSession(MailruSession):
         super().__init__(app_id, private_key, secret_key, **options)
         owner = type(self).__name__
         #: The user's e-mail (sent as ``username``).
-        self.email = _required("email", email, owner, "the user's e-mail address")
-        self._passwd = _required("passwd", passwd, owner, "the user's password")
+        self.email = require_key(
+            "email", email, owner=owner, hint="the user's e-mail address"
+        )
+        self._passwd = require_key(
+            "passwd", passwd, owner=owner, hint="the user's password"
+        )
         self._remember_secrets(self._passwd)
         #: Space-separated privileges requested.
         self.scope = full_scope() if scope is None else scope
@@ -278,8 +280,11 @@ class RefreshSession(MailruSession):
     ) -> None:
         super().__init__(app_id, private_key, secret_key, **options)
         owner = type(self).__name__
-        self.refresh_token = _required(
-            "refresh_token", refresh_token, owner, "the refresh token an earlier grant returned"
+        self.refresh_token = require_key(
+            "refresh_token",
+            refresh_token,
+            owner=owner,
+            hint="the refresh token an earlier grant returned",
         )
         self._remember_secrets(self.refresh_token)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from .._keys import check_key
+from .._keys import require_key
 from ..exceptions import ConfigurationError
 from .sessions import OkSession
 
@@ -37,13 +37,6 @@ _Code = TypeVar("_Code", bound="CodeSession")
 _Implicit = TypeVar("_Implicit", bound="ImplicitSession")
 _Password = TypeVar("_Password", bound="PasswordSession")
 _Refresh = TypeVar("_Refresh", bound="RefreshSession")
-
-
-def _required(name: str, value: object, owner: str, hint: str) -> str:
-    text = check_key(name, value, owner=owner)
-    if not text:
-        raise ConfigurationError(f"{owner} needs {name}: {hint}")
-    return text
 
 
 def _require_secret(session: OkSession, grant: str) -> None:
@@ -77,7 +70,9 @@ class CodeSession(OkSession):
         owner = type(self).__name__
         _require_secret(self, "authorization-code")
         #: The single-use authorization code (never shown in messages or repr).
-        self.code = _required("code", code, owner, "the code from the redirect's query string")
+        self.code = require_key(
+            "code", code, owner=owner, hint="the code from the redirect's query string"
+        )
         self._remember_secrets(self.code)
         #: Redirect URI sent with the code; must equal the authorization request's.
         self.redirect_uri = redirect_uri or self.default_redirect_uri
@@ -121,8 +116,12 @@ class ImplicitSession(OkSession):
         super().__init__(app_id, app_key, app_secret_key, **options)
         owner = type(self).__name__
         #: The user's login (phone, e-mail or login name).
-        self.login = _required("login", login, owner, "the user's phone, e-mail or login name")
-        self._passwd = _required("passwd", passwd, owner, "the user's password")
+        self.login = require_key(
+            "login", login, owner=owner, hint="the user's phone, e-mail or login name"
+        )
+        self._passwd = require_key(
+            "passwd", passwd, owner=owner, hint="the user's password"
+        )
         self._remember_secrets(self._passwd)
         #: ``;``-separated permissions requested.
         self.scope = scope or ""
@@ -192,8 +191,12 @@ class PasswordSession(OkSession):
         super().__init__(app_id, app_key, app_secret_key, **options)
         owner = type(self).__name__
         #: The user's login (phone, e-mail or login name).
-        self.login = _required("login", login, owner, "the user's phone, e-mail or login name")
-        self._passwd = _required("passwd", passwd, owner, "the user's password")
+        self.login = require_key(
+            "login", login, owner=owner, hint="the user's phone, e-mail or login name"
+        )
+        self._passwd = require_key(
+            "passwd", passwd, owner=owner, hint="the user's password"
+        )
         self._remember_secrets(self._passwd)
 
     def authorize(self: _Password) -> _Password:
@@ -231,8 +234,11 @@ class RefreshSession(OkSession):
         super().__init__(app_id, app_key, app_secret_key, **options)
         owner = type(self).__name__
         _require_secret(self, "refresh-token")
-        self.refresh_token = _required(
-            "refresh_token", refresh_token, owner, "the refresh token the code grant returned"
+        self.refresh_token = require_key(
+            "refresh_token",
+            refresh_token,
+            owner=owner,
+            hint="the refresh token the code grant returned",
         )
         self._remember_secrets(self.refresh_token)
 

@@ -260,15 +260,6 @@ class OkSession(BaseSession):
         self.apply_token(token)
         return token
 
-    def refresh_access_token(self, refresh_token: str | None = None) -> TokenData:
-        """Refresh grant: a new access token (OK keeps the old refresh token valid)."""
-        if refresh_token:
-            self.refresh_token = refresh_token
-            self._remember_secrets(refresh_token)
-        token = self._refresh_grant()
-        self.apply_token(token)
-        return token
-
     def _supports_refresh(self) -> bool:
         return bool(self.app_secret_key)
 
