@@ -50,15 +50,18 @@ def decode_json(
     *,
     method: str,
     redact: Callable[[str], str] = str,
+    raw: bytes | None = None,
 ) -> Any:
     """Decode the body as JSON or raise :class:`ResponseError` / :class:`HTTPStatusError`.
 
     The platform's error objects are *not* interpreted here; that is each platform's job.
-    A non-JSON body with an HTTP error status raises :class:`HTTPStatusError`.
+    A non-JSON body with an HTTP error status raises :class:`HTTPStatusError`. ``raw`` is the
+    body when the caller already read it (streamed), else ``response.content`` is used.
     """
     status = response.status_code
     content_type = response.headers.get("Content-Type", "")
-    raw = response.content or b""
+    if raw is None:
+        raw = response.content or b""
     text = raw.decode("utf-8", errors="replace")
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
     kind = HTTPStatusError if status >= 400 else ResponseError

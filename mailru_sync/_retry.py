@@ -19,7 +19,7 @@ from urllib3.util import Retry
 __all__ = ["DEFAULT_MAX_RETRIES", "RetryPolicy", "RetryState"]
 
 DEFAULT_MAX_RETRIES = 3
-_DEFAULT_STATUSES = frozenset({502, 503, 504})
+_DEFAULT_STATUSES = frozenset({429, 502, 503, 504})
 
 
 @dataclass(frozen=True)

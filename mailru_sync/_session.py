@@ -16,16 +16,18 @@ own lock and sleeps outside it, and urllib3's pool hands each thread its own con
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar, Literal, TypeVar
 from urllib.parse import urlencode
 
 import requests
 import urllib3.exceptions
+import urllib3.response
 from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
@@ -139,6 +141,7 @@ class BaseSession(requests.Session):
         token_loader: Callable[[], TokenData | None] | None = None,
         refresh_lock: AbstractContextManager[Any] | None = None,
         refresh_margin: float = 60.0,
+        deadline: float = 120.0,
     ) -> None:
         super().__init__()
         #: Return the platform's raw error dict instead of raising :class:`APIError`.
@@ -190,6 +193,13 @@ class BaseSession(requests.Session):
             raise TypeError(f"refresh_margin must be seconds, got {refresh_margin!r}")
         #: Refresh this many seconds before the known expiry.
         self.refresh_margin = float(refresh_margin)
+        if isinstance(deadline, bool) or not isinstance(deadline, (int, float)):
+            raise TypeError(f"deadline must be seconds, got {deadline!r}")
+        if deadline <= 0:
+            raise ValueError(f"deadline must be > 0 seconds, got {deadline!r}")
+        #: The longest one API exchange may take, body included (the read timeout bounds
+        #: each socket read only).
+        self.deadline = float(deadline)
 
         self._redact = Redactor()
         # Token fields change together under this lock, and signing reads them under it, so a
@@ -497,7 +507,8 @@ class BaseSession(requests.Session):
             {"params": dict(signed)} if verb == "GET" else {"data": dict(signed)}
         )
         started = time.monotonic()
-        response = self.transport(verb, url, what=method, **payload)
+        response = self.transport(verb, url, what=method, stream=True, **payload)
+        raw = self._read_body(response, method, started)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s %s -> HTTP %s in %.1f ms",
@@ -507,9 +518,9 @@ class BaseSession(requests.Session):
                 response.status_code,
                 (time.monotonic() - started) * 1000,
             )
-        body = decode_json(response, method=method, redact=self._redact)
+        body = decode_json(response, method=method, redact=self._redact, raw=raw)
         if response.status_code >= 400 and self._extract_error(body) is None:
-            raise _http_status_error(response, method, self._redact)
+            raise _http_status_error(response, raw, method, self._redact)
         return body, response.status_code
 
     def transport(self, verb: str, url: str, *, what: str, **kwargs: Any) -> requests.Response:
@@ -518,8 +529,43 @@ class BaseSession(requests.Session):
         ``what`` names the operation in messages (an API method, "token request", ...).
         Used by API calls, the OAuth grants and the login flows alike.
         """
-        try:
+        with self._transport_errors(what, url):
             return self.request(verb, url, **kwargs)
+
+    def _read_body(self, response: requests.Response, what: str, started: float) -> bytes:
+        """Read a streamed body, giving up at :attr:`deadline` seconds after ``started``.
+
+        Why: the read timeout bounds each socket read, so a server trickling a byte at a time
+        could hold a call forever; the deadline bounds the whole exchange.
+        """
+        chunks: list[bytes] = []
+        url = response.url or ""
+        raw = response.raw
+        pieces: Iterable[bytes]
+        if isinstance(raw, urllib3.response.BaseHTTPResponse):
+            # read1 returns what has arrived (decoded: gzip/deflate), so the deadline is
+            # checked as bytes trickle in.
+            pieces = iter(lambda: raw.read1(65536, decode_content=True), b"")
+        else:  # another adapter's raw object: let requests iterate it
+            pieces = response.iter_content(chunk_size=65536)
+        try:
+            with self._transport_errors(what, url):
+                for chunk in pieces:
+                    chunks.append(chunk)
+                    if time.monotonic() - started > self.deadline:
+                        raise RequestTimeout(
+                            f"{what}: the response from {self._where(url)} took longer than "
+                            f"the {self.deadline:g} s deadline",
+                            method=what,
+                        )
+        finally:
+            response.close()
+        return b"".join(chunks)
+
+    @contextlib.contextmanager
+    def _transport_errors(self, what: str, url: str) -> Iterator[None]:
+        try:
+            yield
         except requests.exceptions.ConnectTimeout:
             raise RequestTimeout(
                 f"{what}: connecting to {self._where(url)} timed out "
@@ -551,7 +597,19 @@ class BaseSession(requests.Session):
                 method=what,
                 may_have_reached=reached,
             ) from None
-        except requests.exceptions.RequestException as exc:
+        except urllib3.exceptions.ReadTimeoutError:  # raised by partial body reads
+            raise RequestTimeout(
+                f"{what}: the response from {self._where(url)} stalled beyond the read "
+                f"timeout (timeout={self.timeout!r})",
+                method=what,
+            ) from None
+        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError) as exc:
+            raise ConnectionFailed(
+                f"{what}: the connection broke before a full response ({self._where(url)}): "
+                f"{type(exc).__name__}",
+                method=what,
+            ) from None
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
             raise TransportError(
                 f"{what}: request to {self._where(url)} failed: {type(exc).__name__}",
                 method=what,
@@ -601,9 +659,9 @@ class BaseSession(requests.Session):
 
 
 def _http_status_error(
-    response: requests.Response, method: str, redact: Callable[[str], str]
+    response: requests.Response, raw: bytes, method: str, redact: Callable[[str], str]
 ) -> Error:
-    text = response.content.decode("utf-8", errors="replace")
+    text = raw.decode("utf-8", errors="replace")
     snippet = snippet_of(text, redact)
     return HTTPStatusError(
         f"{method}: HTTP {response.status_code} without a platform error object: {snippet!r}",

@@ -7,6 +7,7 @@ request and answers from a script, without sockets. This is requests' own extens
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,7 +56,7 @@ class CannedAdapter(BaseAdapter):
         response = requests.Response()
         response.status_code = canned.status
         body = canned.body.encode("utf-8") if isinstance(canned.body, str) else canned.body
-        response._content = body
+        response.raw = io.BytesIO(body)  # read lazily, as from a socket
         response.headers = CaseInsensitiveDict(canned.headers)
         response.url = request.url or ""
         response.request = request
