@@ -31,6 +31,7 @@ import urllib3.response
 from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
+from . import _budget
 from ._ratelimit import RateLimiter
 from ._redact import Redactor, install_urllib3_filter, mask, redact_params
 from ._response import decode_json, parse_retry_after, snippet_of
@@ -327,6 +328,14 @@ class BaseSession(requests.Session):
         if len(args) < 8 and kwargs.get("timeout") is None:  # timeout is the 8th positional
             kwargs["timeout"] = self.timeout
         return super().request(method, url, *args, **kwargs)
+
+    def budget_scope(self, what: str) -> AbstractContextManager[_budget.Budget]:
+        """Bound everything inside (calls, refreshes, login hops) by one :attr:`deadline`.
+
+        Nested scopes of the same thread join the outermost one, so a refresh inside a call, or
+        every page of a login flow, spends the budget of what the user called.
+        """
+        return _budget.scope(self.deadline, what)
 
     def url(self, url: str) -> str:
         """``url`` moved to ``base_url`` when one is set (the paths stay)."""

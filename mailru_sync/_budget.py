@@ -1,0 +1,92 @@
+"""One time budget per call, shared by every attempt, backoff sleep and HTTP exchange in it.
+
+Why: per-socket timeouts bound each read, not a call. A server that never answers costs
+``attempts × read timeout``; one that trickles a byte at a time costs forever. A web view needs
+one number it can rely on: the session's ``deadline`` is the longest any one call (all attempts,
+retries, backoff sleeps, a refresh it triggers, a whole login flow) may take.
+
+A budget is opened by the outermost operation of a thread (:func:`scope`); nested operations
+(a refresh inside a call, each hop of a login) join it instead of starting their own clock, so
+the bound holds for what the user called, not for each piece.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+__all__ = ["Budget", "current", "scope"]
+
+#: The smallest socket timeout handed to a transport, so a nearly spent budget still gets a
+#: clean timeout instead of a zero timeout (which would mean non-blocking in some places).
+_MIN_SOCKET_TIMEOUT = 0.001
+
+
+class Budget:
+    """A deadline on the monotonic clock plus the bookkeeping a final message needs."""
+
+    __slots__ = ("attempts", "deadline", "seconds", "started", "what")
+
+    def __init__(self, seconds: float, what: str) -> None:
+        self.seconds = float(seconds)
+        self.what = what
+        self.started = time.monotonic()
+        self.deadline = self.started + self.seconds
+        #: HTTP exchanges started under this budget (reported when it runs out).
+        self.attempts = 0
+
+    def remaining(self) -> float:
+        """Seconds left (may be negative once spent)."""
+        return self.deadline - time.monotonic()
+
+    def expired(self) -> bool:
+        return time.monotonic() >= self.deadline
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def socket_timeout(self, timeout: float | None) -> float:
+        """``timeout`` capped by what is left, so one blocking read cannot outlive the budget."""
+        left = max(_MIN_SOCKET_TIMEOUT, self.remaining())
+        return left if timeout is None else max(_MIN_SOCKET_TIMEOUT, min(timeout, left))
+
+    def sleep(self, seconds: float, sleeper: Callable[[float], None] = time.sleep) -> bool:
+        """Sleep ``seconds`` if that leaves the budget unspent; ``False`` (no sleep) otherwise."""
+        if seconds >= self.remaining():
+            return False
+        if seconds > 0:
+            sleeper(seconds)
+        return True
+
+    def summary(self) -> str:
+        """``'3 attempts in 2.51 s'``: for the final exception of a call."""
+        plural = "" if self.attempts == 1 else "s"
+        return f"{self.attempts} attempt{plural} in {self.elapsed():.2f} s"
+
+    def __repr__(self) -> str:
+        return f"<Budget {self.what!r} {self.remaining():.3f} of {self.seconds:g} s left>"
+
+
+_local = threading.local()
+
+
+def current() -> Budget | None:
+    """The budget of the operation this thread is inside, if any."""
+    return getattr(_local, "budget", None)
+
+
+@contextmanager
+def scope(seconds: float, what: str) -> Iterator[Budget]:
+    """Enter a budget of ``seconds``, or join the one this thread is already inside."""
+    outer = current()
+    if outer is not None:
+        yield outer
+        return
+    budget = Budget(seconds, what)
+    _local.budget = budget
+    try:
+        yield budget
+    finally:
+        _local.budget = None
