@@ -7,18 +7,25 @@ Parameter names that always carry secrets are masked by name in :func:`redact_pa
 
 from __future__ import annotations
 
+import html
+import json
 import logging
 import re
 import threading
+import weakref
 from collections.abc import Iterable, Mapping
+from urllib.parse import quote, quote_plus
 
 __all__ = [
+    "REDACTED",
     "SECRET_PARAM_NAMES",
     "Redactor",
     "install_urllib3_filter",
     "mask",
+    "redact_everywhere",
     "redact_params",
     "redact_query",
+    "spellings",
 ]
 
 #: Parameter names whose values are credentials (masked in logs whatever their value).
@@ -56,39 +63,128 @@ def mask(value: object) -> str:
     return text[:_PREFIX] + "…"
 
 
+#: Credential parameters whose values show no prefix at all (a token's prefix helps to tell
+#: tokens apart in logs; a password's or key's prefix is only a partial leak).
+_HIDDEN_PARAM_NAMES = frozenset(
+    {"password", "passwd", "Password", "fr.password", "client_secret", "private_key",
+     "secret_key", "app_secret_key", "session_secret_key"}
+)
+
+
 def redact_params(params: Mapping[str, object]) -> dict[str, str]:
     """Copy of ``params`` safe to log: credential parameters masked by name."""
     return {
-        name: mask(value) if name in SECRET_PARAM_NAMES else str(value)
+        name: REDACTED if name in _HIDDEN_PARAM_NAMES
+        else mask(value) if name in SECRET_PARAM_NAMES else str(value)
         for name, value in params.items()
     }
 
 
+#: What a redacted secret turns into in text. No prefix: part of a password is still a leak.
+REDACTED = "***"
+
+
+def spellings(secret: str) -> set[str]:
+    """The ways ``secret`` can appear in text the library handles or a server echoes.
+
+    Raw; URL-encoded as a path or query (``%XX`` in upper and lower case) and form-encoded
+    (``+`` for space); JSON-escaped (ASCII and not); HTML-escaped.
+    """
+    found = {secret}
+    for encoded in (quote(secret, safe=""), quote_plus(secret, safe=""), quote(secret)):
+        found.add(encoded)
+        found.add(_LOWER_HEX.sub(lambda m: m.group(0).lower(), encoded))
+    found.add(json.dumps(secret)[1:-1])
+    found.add(json.dumps(secret, ensure_ascii=False)[1:-1])
+    found.add(html.escape(secret))
+    return {text for text in found if len(text) >= _MIN_SECRET_LEN}
+
+
+_LOWER_HEX = re.compile(r"%[0-9A-F]{2}")
+
+
 class Redactor:
-    """Replaces known secret values in text. Thread-safe; secrets can be added as they arrive."""
+    """Replaces every spelling of known secret values in text. Thread-safe; grows as secrets
+    arrive. Every live redactor also feeds the log filters (:func:`redact_everywhere`)."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
         self._secrets: frozenset[str] = frozenset()
+        self._ordered: tuple[str, ...] = ()
         self.add(*secrets)
+        _LIVE.add(self)
 
     def add(self, *secrets: object) -> None:
         """Remember more secret values (short or empty ones are ignored: too many false hits)."""
         fresh = {str(s) for s in secrets if s is not None and len(str(s)) >= _MIN_SECRET_LEN}
+        fresh -= self._secrets
         if fresh:
             with self._lock:
+                variants = set(self._ordered)
+                for secret in fresh:
+                    variants |= spellings(secret)
                 self._secrets = self._secrets | fresh
+                # Longest first, so a secret containing another is replaced whole.
+                self._ordered = tuple(sorted(variants, key=len, reverse=True))
 
     def __call__(self, text: str) -> str:
-        """Return ``text`` with every known secret replaced by its masked prefix."""
-        # Longest first, so a secret containing another is replaced whole.
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            if secret in text:
-                text = text.replace(secret, mask(secret))
+        """Return ``text`` with every spelling of every known secret replaced."""
+        for variant in self._ordered:
+            if variant in text:
+                text = text.replace(variant, REDACTED)
         return text
+
+    def deep(self, value: object, depth: int = 0) -> object:
+        """``value`` with every str inside (dict keys and values, lists) redacted.
+
+        Depth-limited: a hostile body nested a thousand levels deep is cut, not recursed into.
+        """
+        if isinstance(value, str):
+            return self(value)
+        if depth > _MAX_DEPTH and isinstance(value, (dict, list, tuple)):
+            return "(nested too deep)"
+        if isinstance(value, dict):
+            return {self.deep(k, depth + 1): self.deep(v, depth + 1) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            items = [self.deep(v, depth + 1) for v in value]
+            return items if isinstance(value, list) else tuple(items)
+        return value
+
+    def scrub(self, exc: BaseException) -> None:
+        """Redact an exception in place: its args, its attributes and its chain.
+
+        Chained exceptions that are not the library's own are dropped: a urllib3 or ssl error
+        prints the request URL, query string (token, signature) included.
+        """
+        seen: set[int] = set()
+        current: BaseException | None = exc
+        while current is not None and id(current) not in seen:
+            seen.add(id(current))
+            current.args = tuple(self.deep(arg) for arg in current.args)
+            for name, value in list(vars(current).items()):
+                setattr(current, name, self.deep(value))
+            nxt = current.__cause__ or current.__context__
+            if nxt is not None and type(nxt).__module__.startswith("mailru_sync"):
+                current.__cause__, current.__context__ = nxt, None
+                current = nxt
+            else:
+                current.__cause__ = current.__context__ = None
+                current.__suppress_context__ = True
+                current = None
 
     def __repr__(self) -> str:
         return f"<Redactor of {len(self._secrets)} secrets>"
+
+
+_MAX_DEPTH = 64
+_LIVE: weakref.WeakSet[Redactor] = weakref.WeakSet()
+
+
+def redact_everywhere(text: str) -> str:
+    """``text`` with the secrets of every live session redacted, and credential params masked."""
+    for redactor in list(_LIVE):
+        text = redactor(text)
+    return redact_query(text)
 
 
 _QUERY_SECRET = re.compile(
@@ -102,24 +198,36 @@ def redact_query(text: str) -> str:
     return _QUERY_SECRET.sub(lambda m: f"{m.group('name')}={mask(m.group('value'))}", text)
 
 
-class _Urllib3RequestLineFilter(logging.Filter):
-    """urllib3 logs each request line (path *and query*) at DEBUG; mask credentials in it.
+class _SecretsFilter(logging.Filter):
+    """Redacts every live session's secrets from each record of the loggers it is attached to.
 
-    Installed once on the ``urllib3.connectionpool`` logger when mailru_sync is imported, so an
-    application that turns on DEBUG everywhere still never logs our tokens or signatures.
+    urllib3 logs each request line (path *and query*) at DEBUG, and our own lines may quote
+    server text; masking a fixed list of parameter names is not enough (a password in a URL, an
+    echoed token). The message is formatted, redacted, and stored back without args.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and record.args:
-            record.args = tuple(
-                redact_query(arg) if isinstance(arg, str) and "=" in arg else arg
-                for arg in record.args
-            )
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken record is the logging module's business, not ours
+            return True
+        record.msg = redact_everywhere(message)
+        record.args = ()
         return True
 
 
+_FILTERED_LOGGERS = (
+    "mailru_sync",
+    "urllib3.connectionpool",
+    "urllib3.connection",
+    "urllib3.response",
+    "urllib3.poolmanager",
+)
+
+
 def install_urllib3_filter() -> None:
-    """Attach :class:`_Urllib3RequestLineFilter` to urllib3's pool logger (idempotent)."""
-    pool_logger = logging.getLogger("urllib3.connectionpool")
-    if not any(isinstance(f, _Urllib3RequestLineFilter) for f in pool_logger.filters):
-        pool_logger.addFilter(_Urllib3RequestLineFilter())
+    """Attach :class:`_SecretsFilter` to our logger and urllib3's (idempotent)."""
+    for name in _FILTERED_LOGGERS:
+        target = logging.getLogger(name)
+        if not any(isinstance(f, _SecretsFilter) for f in target.filters):
+            target.addFilter(_SecretsFilter())

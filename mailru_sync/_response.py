@@ -62,12 +62,11 @@ def decode_json(
     content_type = response.headers.get("Content-Type", "")
     if raw is None:
         raw = response.content or b""
-    text = raw.decode("utf-8", errors="replace")
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
     kind = HTTPStatusError if status >= 400 else ResponseError
 
     def fail(problem: str) -> ResponseError:
-        snippet = snippet_of(text, redact)
+        snippet = snippet_of(raw.decode("utf-8", errors="replace"), redact)
         shown = f": {snippet!r}" if snippet else ""
         return kind(
             f"{method or 'request'}: {problem} (HTTP {status}, "
@@ -82,9 +81,22 @@ def decode_json(
     if not raw.strip():
         raise fail("empty response body where JSON was expected")
     try:
-        decoded = json.loads(raw.decode("utf-8"))
+        # Decoded as UTF-8 explicitly: json.loads(bytes) would also guess UTF-16/32.
+        return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
     except UnicodeDecodeError:
         raise fail("response body is not UTF-8 text") from None
+    except _NonStandardNumber as exc:
+        raise fail(f"response body uses {exc.args[0]}, which JSON does not allow") from None
+    except RecursionError:
+        raise fail("response body is JSON nested too deeply to decode") from None
     except ValueError:
         raise fail("response body is not valid JSON (an HTML page or a truncated body?)") from None
-    return decoded
+
+
+class _NonStandardNumber(ValueError):
+    """``NaN``/``Infinity``: Python's json accepts them, no platform sends them, so a body that
+    has them did not come from the platform; refusing them keeps floats finite for callers."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NonStandardNumber(name)

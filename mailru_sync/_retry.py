@@ -116,6 +116,13 @@ class RetryState:
         self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
         return True
 
+    def delay(self, retry_after: float | None = None) -> float | None:
+        """Seconds to wait before the retry just allowed; ``None`` if that wait is too long.
+
+        The session sleeps it only if its call budget can afford it.
+        """
+        return self.policy.backoff(self.used, retry_after)
+
     def wait(self, retry_after: float | None = None) -> bool:
         """Sleep the backoff for the retry just allowed; ``False`` if the wait is too long."""
         delay = self.policy.backoff(self.used, retry_after)

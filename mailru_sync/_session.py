@@ -17,17 +17,19 @@ own lock and sleeps outside it, and urllib3's pool hands each thread its own con
 from __future__ import annotations
 
 import contextlib
+import http.client
 import logging
+import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar, Literal, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode, urlsplit
 
 import requests
 import urllib3.exceptions
-import urllib3.response
 from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
@@ -36,18 +38,29 @@ from ._ratelimit import RateLimiter
 from ._redact import Redactor, install_urllib3_filter, mask, redact_params
 from ._response import decode_json, parse_retry_after, snippet_of
 from ._retry import RetryPolicy
+from ._transport import (
+    DEFAULT_MAX_BODY_SIZE,
+    SafeAdapter,
+    read_body,
+    reset_pools,
+    safe_location,
+    transport_error,
+    where,
+)
 from ._urls import check_base_url, rebase
+from ._watchdog import watching
 from .exceptions import (
     APIError,
     ConfigurationError,
-    ConnectionFailed,
     Error,
+    HostNotFound,
     HTTPStatusError,
     RateLimitError,
     RequestTimeout,
     ResponseError,
     ServiceUnavailableError,
     SessionExpiredError,
+    TLSError,
     TransportError,
 )
 from .signer import Platform, serialize_params
@@ -57,8 +70,15 @@ __all__ = ["DEFAULT_TIMEOUT", "BaseSession", "TokenData", "TokenUpdater"]
 logger = logging.getLogger("mailru_sync")
 install_urllib3_filter()
 
-#: (connect, read) seconds used when a call gives no ``timeout``.
+#: (connect, read) seconds used when a call gives no ``timeout``; each is also capped by what
+#: is left of the call's ``deadline``.
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
+#: Seconds one call may take in all (attempts, backoff sleeps, a refresh): less than the 30 s
+#: after which gunicorn and most proxies give up on a web request, so a view can still answer.
+DEFAULT_DEADLINE = 20.0
+#: Keep-alive connections kept per host: enough for the threads of a typical threaded web
+#: server (gunicorn gthread, uWSGI, mod_wsgi) sharing one session, so bursts reuse them.
+DEFAULT_POOL_MAXSIZE = 32
 #: A GET whose URL would be longer than this goes as a form POST instead.
 MAX_GET_URL_LENGTH = 2000
 
@@ -92,32 +112,6 @@ def _check_timeout(timeout: object) -> TimeoutOption:
     raise TypeError(f"timeout must be seconds (float) or a (connect, read) pair, got {timeout!r}")
 
 
-def _reached_server(exc: BaseException) -> bool:
-    """Whether a failed request may have been received by the server.
-
-    Only failures to *establish* the connection (refused, DNS, connect timeout) are certain not
-    to have reached it; a reset or a broken read after sending may have been processed.
-    """
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(
-            current,
-            (
-                urllib3.exceptions.NewConnectionError,
-                urllib3.exceptions.ConnectTimeoutError,
-                urllib3.exceptions.NameResolutionError,
-            ),
-        ):
-            return False
-        nested: BaseException | None = getattr(current, "reason", None)
-        if nested is None and current.args and isinstance(current.args[0], BaseException):
-            nested = current.args[0]
-        current = nested or current.__cause__ or current.__context__
-    return True
-
-
 class BaseSession(requests.Session):
     """Common machinery of every Mail.ru and OK session. Not used directly."""
 
@@ -132,7 +126,7 @@ class BaseSession(requests.Session):
         base_url: str | None = None,
         timeout: TimeoutOption = DEFAULT_TIMEOUT,
         max_retries: int | Retry | RetryPolicy | None = None,
-        pool_maxsize: int = 10,
+        pool_maxsize: int = DEFAULT_POOL_MAXSIZE,
         rate_limit: float | None = None,
         retry_on_flood: int | bool = 0,
         flood_wait: float = 1.0,
@@ -142,7 +136,8 @@ class BaseSession(requests.Session):
         token_loader: Callable[[], TokenData | None] | None = None,
         refresh_lock: AbstractContextManager[Any] | None = None,
         refresh_margin: float = 60.0,
-        deadline: float = 120.0,
+        deadline: float = DEFAULT_DEADLINE,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     ) -> None:
         super().__init__()
         #: Return the platform's raw error dict instead of raising :class:`APIError`.
@@ -198,11 +193,22 @@ class BaseSession(requests.Session):
             raise TypeError(f"deadline must be seconds, got {deadline!r}")
         if deadline <= 0:
             raise ValueError(f"deadline must be > 0 seconds, got {deadline!r}")
-        #: The longest one API exchange may take, body included (the read timeout bounds
-        #: each socket read only).
+        #: The longest one call may take in all: every attempt (status line, headers and body
+        #: included, however slowly they trickle), backoff sleeps and a refresh it triggers;
+        #: also bounds a whole login flow. The read timeout bounds each socket read only.
         self.deadline = float(deadline)
+        if isinstance(max_body_size, bool) or not isinstance(max_body_size, int):
+            raise TypeError(f"max_body_size must be a number of bytes, got {max_body_size!r}")
+        if max_body_size < 1:
+            raise ValueError(f"max_body_size must be >= 1 byte, got {max_body_size!r}")
+        #: The largest decoded response body read; a larger one raises ResponseTooLarge.
+        self.max_body_size = max_body_size
 
         self._redact = Redactor()
+        if self.base_url:  # userinfo in base_url is a credential too
+            userinfo = urlsplit(self.base_url).netloc.rpartition("@")[0]
+            self._redact.add(userinfo, unquote(userinfo), *userinfo.split(":")[1:],
+                             *(unquote(p) for p in userinfo.split(":")[1:]))
         # Token fields change together under this lock, and signing reads them under it, so a
         # thread never signs with a new token and an old session secret (or vice versa).
         self._state_lock = threading.RLock()
@@ -216,16 +222,32 @@ class BaseSession(requests.Session):
         #: Number of refreshes this session performed (for monitoring).
         self.refresh_count = 0
 
-        adapter = HTTPAdapter(
-            pool_connections=4,
-            pool_maxsize=pool_maxsize,
-            max_retries=Retry(total=0, read=False, redirect=False, raise_on_status=False),
-        )
+        adapter = SafeAdapter(pool_maxsize)
         self.mount("https://", adapter)
         self.mount("http://", adapter)
         self.headers["User-Agent"] = (
             f"mailru_sync/{_version()} {requests.utils.default_user_agent()}"
         )
+        self._own_refresh_lock = refresh_lock is None
+        self._pid = os.getpid()
+        _SESSIONS.add(self)
+
+    # --- fork safety ----------------------------------------------------------------------------
+
+    def _reset_after_fork(self) -> None:
+        """In a forked child: drop the pooled connections and locks inherited from the parent.
+
+        Why: a keep-alive socket inherited by a child (gunicorn ``--preload``, multiprocessing)
+        is the same socket in both processes, so each would read the other's answers; and a lock
+        held by another parent thread at fork time would never be released in the child.
+        """
+        for adapter in self.adapters.values():
+            if isinstance(adapter, HTTPAdapter):
+                reset_pools(adapter)
+        self._state_lock = threading.RLock()
+        if self._own_refresh_lock:
+            self._refresh_lock = threading.Lock()
+        self._pid = os.getpid()
 
     # --- token state --------------------------------------------------------------------------
 
@@ -329,13 +351,29 @@ class BaseSession(requests.Session):
             kwargs["timeout"] = self.timeout
         return super().request(method, url, *args, **kwargs)
 
-    def budget_scope(self, what: str) -> AbstractContextManager[_budget.Budget]:
+    @contextlib.contextmanager
+    def budget_scope(self, what: str) -> Iterator[_budget.Budget]:
         """Bound everything inside (calls, refreshes, login hops) by one :attr:`deadline`.
 
         Nested scopes of the same thread join the outermost one, so a refresh inside a call, or
-        every page of a login flow, spends the budget of what the user called.
+        every page of a login flow, spends the budget of what the user called. A library
+        exception leaving the outermost scope is stamped with ``attempts`` and ``elapsed`` and
+        scrubbed of every secret this session knows (message, attributes, chain).
         """
-        return _budget.scope(self.deadline, what)
+        outermost = _budget.current() is None
+        with _budget.scope(self.deadline, what) as budget:
+            if not outermost:
+                yield budget
+                return
+            try:
+                yield budget
+            except Error as exc:
+                exc.attempts = budget.attempts
+                exc.elapsed = budget.elapsed()
+                if isinstance(exc, (TransportError, ResponseError)) and exc.args:
+                    exc.args = (f"{exc.args[0]} [{budget.summary()}]", *exc.args[1:])
+                self._redact.scrub(exc)
+                raise
 
     def url(self, url: str) -> str:
         """``url`` moved to ``base_url`` when one is set (the paths stay)."""
@@ -413,11 +451,32 @@ class BaseSession(requests.Session):
         self._check_method_name(method)
         serialized = serialize_params(params or {}, self.platform)
         is_write = self.is_write(method) if write is None else bool(write)
+        with self.budget_scope(method) as budget:
+            try:
+                return self._call_within(budget, method, serialized, http_method, is_write)
+            except TransportError as exc:
+                if is_write and exc.may_have_reached and exc.args:
+                    exc.args = (
+                        f"{exc.args[0]}; the server may have processed this write "
+                        "(may_have_reached=True), so it was not resent: check before repeating",
+                        *exc.args[1:],
+                    )
+                raise
+
+    def _call_within(
+        self,
+        budget: _budget.Budget,
+        method: str,
+        serialized: dict[str, str],
+        http_method: Literal["GET", "POST"] | None,
+        is_write: bool,
+    ) -> Any:
         resend_ok = not is_write or self.retry_writes
         retries = self.retry_policy.start()
         floods_left = self.retry_on_flood
         flood_delay = self.flood_wait
         refreshed = False
+        sleep = self.retry_policy.sleep
         while True:
             self._ensure_ready()
             with self._state_lock:
@@ -430,9 +489,14 @@ class BaseSession(requests.Session):
                 body, status = self._send(verb, method, signed)
             except TransportError as exc:
                 kind = "read" if exc.may_have_reached else "connect"
-                if (resend_ok or not exc.may_have_reached) and retries.allow(kind):
-                    self._log_retry(method, str(exc), retries.used)
-                    if retries.wait():
+                if (
+                    not isinstance(exc, (HostNotFound, TLSError))
+                    and not budget.expired()
+                    and (resend_ok or not exc.may_have_reached)
+                    and retries.allow(kind)
+                ):
+                    self._log_retry(method, exc, retries.used)
+                    if budget.sleep(retries.delay() or 0.0, sleep):
                         continue
                 raise
             except ResponseError as exc:
@@ -441,11 +505,12 @@ class BaseSession(requests.Session):
                     and exc.status in self.retry_policy.status_forcelist
                     and retries.allow("status")
                 ):
-                    self._log_retry(method, f"HTTP {exc.status}", retries.used)
-                    if retries.wait(exc.retry_after):
+                    self._log_retry(method, exc, retries.used)
+                    delay = retries.delay(exc.retry_after)
+                    if delay is not None and budget.sleep(delay, sleep):
                         continue
                 raise
-            error = self._extract_error(body)
+            error = self._extract_error(body, method)
             if error is None:
                 if body is None:
                     raise ResponseError(
@@ -468,17 +533,17 @@ class BaseSession(requests.Session):
                 and resend_ok
                 and retries.allow("status")
             ):
-                self._log_retry(method, f"error {api_error.code}", retries.used)
-                if retries.wait():
+                self._log_retry(method, api_error, retries.used)
+                if budget.sleep(retries.delay() or 0.0, sleep):
                     continue
             if isinstance(api_error, RateLimitError) and floods_left > 0:
                 # Flood control rejects a call before running it, so writes may wait too.
                 floods_left -= 1
                 logger.info("%s: flood control (%s), waiting %.2fs", method, api_error.code,
                             flood_delay)
-                self.retry_policy.sleep(flood_delay)
-                flood_delay *= 2
-                continue
+                if budget.sleep(flood_delay, sleep):
+                    flood_delay *= 2
+                    continue
             if self.pass_error:
                 return body
             raise api_error
@@ -516,8 +581,8 @@ class BaseSession(requests.Session):
             {"params": dict(signed)} if verb == "GET" else {"data": dict(signed)}
         )
         started = time.monotonic()
-        response = self.transport(verb, url, what=method, stream=True, **payload)
-        raw = self._read_body(response, method, started)
+        response = self.transport(verb, url, what=method, **payload)
+        raw = response.content
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s %s -> HTTP %s in %.1f ms",
@@ -528,107 +593,106 @@ class BaseSession(requests.Session):
                 (time.monotonic() - started) * 1000,
             )
         body = decode_json(response, method=method, redact=self._redact, raw=raw)
-        if response.status_code >= 400 and self._extract_error(body) is None:
-            raise _http_status_error(response, raw, method, self._redact)
+        if response.status_code >= 400:
+            try:
+                envelope = self._extract_error(body, method)
+            except ResponseError:
+                envelope = None
+            if envelope is None:
+                raise _http_status_error(response, raw, method, self._redact)
         return body, response.status_code
 
-    def transport(self, verb: str, url: str, *, what: str, **kwargs: Any) -> requests.Response:
-        """Send one HTTP request; turn every ``requests`` failure into a library exception.
+    def transport(
+        self,
+        verb: str,
+        url: str,
+        *,
+        what: str,
+        max_body: int | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """Send one HTTP request, bounded, and return the response with its body read.
 
-        ``what`` names the operation in messages (an API method, "token request", ...).
-        Used by API calls, the OAuth grants and the login flows alike.
+        The one door to the network for API calls, token requests, login pages and uploads:
+
+        * never follows redirects. By default a 3xx raises :class:`HTTPStatusError` (the APIs and
+          token endpoints never redirect; following would resend the signed body wherever
+          ``Location`` points). ``allow_redirects=False`` returns the 3xx to a caller that
+          handles redirects itself (the login browser checks each hop's origin).
+        * joins the current :meth:`budget_scope` (or opens one): socket timeouts are capped by
+          what is left, and the watchdog interrupts a status line, headers or body trickled in
+          past the deadline.
+        * reads at most ``max_body`` decoded bytes (default :attr:`max_body_size`).
+        * turns every failure into a library exception chained to nothing (urllib3's messages
+          carry URLs with tokens). ``what`` names the operation in messages.
         """
-        with self._transport_errors(what, url):
-            return self.request(verb, url, **kwargs)
-
-    def _read_body(self, response: requests.Response, what: str, started: float) -> bytes:
-        """Read a streamed body, giving up at :attr:`deadline` seconds after ``started``.
-
-        Why: the read timeout bounds each socket read, so a server trickling a byte at a time
-        could hold a call forever; the deadline bounds the whole exchange.
-        """
-        chunks: list[bytes] = []
-        url = response.url or ""
-        raw = response.raw
-        pieces: Iterable[bytes]
-        if isinstance(raw, urllib3.response.BaseHTTPResponse):
-            # read1 returns what has arrived (decoded: gzip/deflate), so the deadline is
-            # checked as bytes trickle in.
-            pieces = iter(lambda: raw.read1(65536, decode_content=True), b"")
-        else:  # another adapter's raw object: let requests iterate it
-            pieces = response.iter_content(chunk_size=65536)
-        try:
-            with self._transport_errors(what, url):
-                for chunk in pieces:
-                    chunks.append(chunk)
-                    if time.monotonic() - started > self.deadline:
-                        raise RequestTimeout(
-                            f"{what}: the response from {self._where(url)} took longer than "
-                            f"the {self.deadline:g} s deadline",
-                            method=what,
-                        )
-        finally:
-            response.close()
-        return b"".join(chunks)
-
-    @contextlib.contextmanager
-    def _transport_errors(self, what: str, url: str) -> Iterator[None]:
-        try:
-            yield
-        except requests.exceptions.ConnectTimeout:
-            raise RequestTimeout(
-                f"{what}: connecting to {self._where(url)} timed out "
-                f"(timeout={self.timeout!r}); check the network or raise the timeout",
-                method=what,
-                may_have_reached=False,
-            ) from None
-        except requests.exceptions.Timeout:
-            raise RequestTimeout(
-                f"{what}: no response from {self._where(url)} within the read timeout "
-                f"(timeout={self.timeout!r})",
-                method=what,
-            ) from None
-        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema) as exc:
+        follow = kwargs.pop("allow_redirects", None)
+        if follow:
             raise ConfigurationError(
-                f"{what}: invalid URL {self._where(url)}: {type(exc).__name__}"
-            ) from None
-        except (
-            requests.exceptions.ConnectionError,
-            requests.exceptions.ChunkedEncodingError,
-            requests.exceptions.ContentDecodingError,
-        ) as exc:
-            reached = _reached_server(exc)
-            problem = "the connection broke before a full response" if reached else (
-                "could not connect"
+                f"{what}: session.transport never follows redirects; pass allow_redirects=False "
+                "and follow each hop after checking where it goes"
             )
-            raise ConnectionFailed(
-                f"{what}: {problem} ({self._where(url)}): {type(exc).__name__}",
-                method=what,
-                may_have_reached=reached,
-            ) from None
-        except urllib3.exceptions.ReadTimeoutError:  # raised by partial body reads
-            raise RequestTimeout(
-                f"{what}: the response from {self._where(url)} stalled beyond the read "
-                f"timeout (timeout={self.timeout!r})",
-                method=what,
-            ) from None
-        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError) as exc:
-            raise ConnectionFailed(
-                f"{what}: the connection broke before a full response ({self._where(url)}): "
-                f"{type(exc).__name__}",
-                method=what,
-            ) from None
-        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
-            raise TransportError(
-                f"{what}: request to {self._where(url)} failed: {type(exc).__name__}",
-                method=what,
-            ) from None
+        kwargs.pop("stream", None)
+        limit = self.max_body_size if max_body is None else max_body
+        if self._pid != os.getpid():
+            self._reset_after_fork()
+        with self.budget_scope(what) as budget:
+            if budget.expired():
+                raise RequestTimeout(
+                    f"{what}: the {budget.seconds:g} s deadline passed before the request "
+                    "was sent",
+                    method=what,
+                )
+            configured = kwargs.pop("timeout", None) or self.timeout
+            connect, read = (
+                configured if isinstance(configured, tuple) else (configured, configured)
+            )
+            kwargs["timeout"] = (budget.socket_timeout(connect), budget.socket_timeout(read))
+            budget.attempts += 1
+            with watching(budget.deadline) as watch:
+                try:
+                    response = self.request(
+                        verb, url, allow_redirects=False, stream=True, **kwargs
+                    )
+                    response._content = read_body(
+                        response, what=what, budget=budget, max_body=limit
+                    )
+                except Error:
+                    raise
+                except (
+                    requests.exceptions.RequestException,
+                    urllib3.exceptions.HTTPError,
+                    http.client.HTTPException,
+                    OSError,
+                    ValueError,
+                    LookupError,
+                    RecursionError,
+                ) as exc:
+                    raise transport_error(
+                        exc, what=what, url=url, timeout=configured, watch=watch, budget=budget
+                    ) from None
+            if 300 <= response.status_code < 400 and follow is None:
+                raise HTTPStatusError(
+                    f"{what}: {where(url)} answered HTTP {response.status_code}, a redirect to "
+                    f"{self._redact(safe_location(response.headers.get('Location')))}; API and "
+                    "token requests never follow redirects (check base_url)",
+                    method=what,
+                    status=response.status_code,
+                    content_type=response.headers.get("Content-Type", ""),
+                    snippet=snippet_of(
+                        response.content.decode("utf-8", "replace"), self._redact
+                    ),
+                )
+            return response
 
     def _where(self, url: str) -> str:
-        """A URL fit for messages: no query string (it carries tokens)."""
-        return url.split("?", 1)[0]
+        """A URL fit for messages: no userinfo, query string or fragment (they carry secrets)."""
+        return where(url)
 
-    def _log_retry(self, method: str, reason: str, attempt: int) -> None:
+    def _log_retry(self, method: str, exc: Error, attempt: int) -> None:
+        reason = str(exc)
+        if reason.startswith(f"{method}: "):  # the line names the method once
+            reason = reason[len(method) + 2:]
         logger.info("%s: retry %d after %s", method, attempt, self._redact(reason))
 
     # --- platform hooks -----------------------------------------------------------------------
@@ -647,7 +711,8 @@ class BaseSession(requests.Session):
     def _sign(self, method: str, params: dict[str, str]) -> dict[str, str]:
         raise NotImplementedError
 
-    def _extract_error(self, body: Any) -> dict[str, Any] | None:
+    def _extract_error(self, body: Any, method: str = "") -> dict[str, Any] | None:
+        """The platform's error object in ``body``; raise ResponseError for a malformed one."""
         raise NotImplementedError
 
     def _api_error(self, error: dict[str, Any], body: Any, method: str) -> APIError:
@@ -680,6 +745,17 @@ def _http_status_error(
         snippet=snippet,
         retry_after=parse_retry_after(response.headers.get("Retry-After")),
     )
+
+
+_SESSIONS: weakref.WeakSet[BaseSession] = weakref.WeakSet()
+
+
+def _reset_sessions_after_fork() -> None:
+    for session in list(_SESSIONS):
+        session._reset_after_fork()
+
+
+os.register_at_fork(after_in_child=_reset_sessions_after_fork)
 
 
 def _version() -> str:

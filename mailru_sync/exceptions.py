@@ -20,6 +20,7 @@ __all__ = [
     "ConnectionFailed",
     "Error",
     "HTTPStatusError",
+    "HostNotFound",
     "InvalidApplicationError",
     "InvalidClientError",
     "InvalidCodeError",
@@ -32,10 +33,12 @@ __all__ = [
     "RateLimitError",
     "RequestTimeout",
     "ResponseError",
+    "ResponseTooLarge",
     "ServiceUnavailableError",
     "SessionError",
     "SessionExpiredError",
     "SignatureError",
+    "TLSError",
     "TransportError",
     "UnexpectedPageError",
     "UnknownMethodError",
@@ -44,7 +47,14 @@ __all__ = [
 
 
 class Error(Exception):
-    """Root of every exception raised by mailru_sync, for both Mail.ru and OK."""
+    """Root of every exception raised by mailru_sync, for both Mail.ru and OK.
+
+    When raised out of a call, ``attempts`` (HTTP exchanges made) and ``elapsed`` (seconds the
+    whole call took) tell how much of the session's ``deadline`` it spent.
+    """
+
+    attempts: int = 0
+    elapsed: float = 0.0
 
 
 class ConfigurationError(Error, ValueError):
@@ -72,7 +82,18 @@ class ConnectionFailed(TransportError):
 
 
 class RequestTimeout(TransportError):
-    """The connect or read timeout expired (see the session's ``timeout`` option)."""
+    """A timeout expired: connect, read (``timeout``) or the whole call's ``deadline``."""
+
+
+class HostNotFound(ConnectionFailed):
+    """The host name did not resolve (DNS). Not retried: a typo does not heal in seconds."""
+
+
+class TLSError(TransportError):
+    """The TLS handshake failed, e.g. the certificate did not verify. Not retried.
+
+    For a server with a private CA, pass its bundle: ``session.verify = '/path/to/ca.pem'``.
+    """
 
 
 # --- responses --------------------------------------------------------------------------------
@@ -100,7 +121,15 @@ class ResponseError(Error):
 
 
 class HTTPStatusError(ResponseError):
-    """An HTTP error status (4xx/5xx) without a platform error body."""
+    """An HTTP error status (4xx/5xx) without a platform error body, or a redirect (3xx).
+
+    The platform APIs and token endpoints never redirect, so a 3xx is not followed: following
+    it would resend the signed request (token and signature) to wherever ``Location`` points.
+    """
+
+
+class ResponseTooLarge(ResponseError):
+    """The body grew past the session's ``max_body_size`` and was abandoned. Not retried."""
 
 
 # --- platform API errors ----------------------------------------------------------------------

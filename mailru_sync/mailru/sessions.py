@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlencode
 
-from .._errors import build_api_error
+from .._errors import build_api_error, is_error_code, malformed_envelope
 from .._keys import check_app_id, check_key
 from .._oauth import token_request
 from .._redact import mask
@@ -185,13 +185,18 @@ class MailruSession(BaseSession):
             secret_key=self.secret_key,
         )
 
-    def _extract_error(self, body: Any) -> dict[str, Any] | None:
+    def _extract_error(self, body: Any, method: str = "") -> dict[str, Any] | None:
+        """The ``{"error": {"error_code": ..., "error_msg": ...}}`` envelope, if ``body`` is one.
+
+        A body with an ``error`` key of another shape is not the platform's and raises
+        :class:`~mailru_sync.ResponseError` (see :func:`malformed_envelope`).
+        """
         if not isinstance(body, Mapping) or "error" not in body:
             return None
         error = body["error"]
-        if isinstance(error, Mapping):
+        if isinstance(error, Mapping) and is_error_code(error.get("error_code")):
             return dict(error)
-        return {"error_code": 0, "error_msg": str(error)}
+        raise malformed_envelope(method, "error", body)
 
     def _api_error(self, error: dict[str, Any], body: Any, method: str) -> APIError:
         return build_api_error(ERROR_CLASSES, error, body, method=method, platform="mailru")

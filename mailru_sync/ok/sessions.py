@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlencode
 
-from .._errors import build_api_error
+from .._errors import build_api_error, is_error_code, malformed_envelope
 from .._keys import check_app_id, check_key
 from .._oauth import token_request
 from .._redact import mask
@@ -157,10 +157,17 @@ class OkSession(BaseSession):
             secret=self._signing_secret(),
         )
 
-    def _extract_error(self, body: Any) -> dict[str, Any] | None:
-        if isinstance(body, Mapping) and "error_code" in body:
+    def _extract_error(self, body: Any, method: str = "") -> dict[str, Any] | None:
+        """The body itself when it is OK's error object (a top-level ``error_code``).
+
+        An ``error_code`` that is not a number is not the platform's and raises
+        :class:`~mailru_sync.ResponseError` (see :func:`malformed_envelope`).
+        """
+        if not isinstance(body, Mapping) or "error_code" not in body:
+            return None
+        if is_error_code(body["error_code"]):
             return dict(body)
-        return None
+        raise malformed_envelope(method, "error_code", body)
 
     def _api_error(self, error: dict[str, Any], body: Any, method: str) -> APIError:
         return build_api_error(ERROR_CLASSES, error, body, method=method, platform="ok")

@@ -1,0 +1,155 @@
+"""Enforcing a deadline on a blocking socket read that is trickled a byte at a time.
+
+Why: a socket timeout bounds the wait for *each* read, so a server that sends the status line,
+a header or a chunk-size line one byte every few seconds keeps ``http.client`` reading forever
+without ever timing out, and checks between body reads never run. The only general cure for a
+blocking client is to interrupt the socket from outside: when an exchange's deadline passes,
+:class:`Watchdog` shuts the connection's socket down, the blocked read returns, and the session
+reports a timeout.
+
+Cost on the hot path: arming pushes one entry on a heap under a lock and (usually) wakes no one;
+disarming flips a flag. One daemon thread per process sleeps until the earliest deadline and
+discards finished entries in bulk, so sequential calls do not wake it once each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import itertools
+import os
+import socket
+import threading
+import time
+from typing import Protocol
+
+__all__ = ["WATCHDOG", "Watch", "Watchdog", "attach", "current_watch", "watching"]
+
+
+class _HasSocket(Protocol):
+    sock: socket.socket | None
+
+
+class Watch:
+    """One exchange under watch: its deadline and the connection it is using (once known)."""
+
+    __slots__ = ("active", "conn", "deadline", "fired", "lock")
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.conn: _HasSocket | None = None
+        self.active = True
+        self.fired = False
+        self.lock = threading.Lock()
+
+    def fire(self) -> None:
+        """Interrupt the exchange: shut down its socket if it still owns the connection."""
+        with self.lock:
+            if not self.active:
+                return
+            self.fired = True
+            conn = self.conn
+            # The connection may already serve another thread's exchange (released to the
+            # pool an instant before we disarmed): only its current owner may be shut down.
+            if conn is None or getattr(conn, "_mailru_watch", None) is not self:
+                return
+            sock = conn.sock
+            if sock is not None:
+                # The base-class method on purpose: ssl.SSLSocket.shutdown also drops its TLS
+                # object, which a read blocked in another thread may still be using.
+                with contextlib.suppress(OSError):
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    def disarm(self) -> None:
+        with self.lock:
+            self.active = False
+
+
+class Watchdog:
+    """A heap of deadlines served by one lazily started daemon thread (restarted after fork)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._heap: list[tuple[float, int, Watch]] = []
+        self._seq = itertools.count()
+        self._pid = -1
+
+    def arm(self, deadline: float) -> Watch:
+        watch = Watch(deadline)
+        with self._cond:
+            if self._pid != os.getpid():
+                self._start()
+            earliest = self._heap[0][0] if self._heap else None
+            heapq.heappush(self._heap, (deadline, next(self._seq), watch))
+            if earliest is None or deadline < earliest:
+                self._cond.notify()
+        return watch
+
+    def _start(self) -> None:
+        # After fork the child has the parent's heap but not its thread: start afresh.
+        self._heap = []
+        self._pid = os.getpid()
+        thread = threading.Thread(target=self._run, name="mailru_sync-watchdog", daemon=True)
+        thread.start()
+
+    def _run(self) -> None:
+        while True:
+            due: list[Watch] = []
+            with self._cond:
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                now = time.monotonic()
+                while self._heap and self._heap[0][0] <= now:
+                    due.append(heapq.heappop(self._heap)[2])
+                if not due:
+                    self._cond.wait(self._heap[0][0] - now)
+                    continue
+            for watch in due:
+                watch.fire()
+
+    def pending(self) -> int:
+        """Entries on the heap, finished ones included until their deadline (for tests)."""
+        with self._cond:
+            return len(self._heap)
+
+
+#: The process-wide watchdog.
+WATCHDOG = Watchdog()
+
+_local = threading.local()
+
+
+def current_watch() -> Watch | None:
+    return getattr(_local, "watch", None)
+
+
+class watching:
+    """``with watching(deadline) as watch:`` arms the watchdog for one exchange of this thread."""
+
+    __slots__ = ("_deadline", "_watch")
+
+    def __init__(self, deadline: float) -> None:
+        self._deadline = deadline
+        self._watch: Watch | None = None
+
+    def __enter__(self) -> Watch:
+        self._watch = WATCHDOG.arm(self._deadline)
+        _local.watch = self._watch
+        return self._watch
+
+    def __exit__(self, *exc_info: object) -> None:
+        _local.watch = None
+        assert self._watch is not None
+        self._watch.disarm()
+
+
+def attach(conn: _HasSocket) -> None:
+    """Called by our connection classes when this thread starts using ``conn``."""
+    watch = current_watch()
+    if watch is not None:
+        with watch.lock:
+            conn._mailru_watch = watch  # type: ignore[attr-defined]
+            watch.conn = conn
+            if watch.fired:  # the deadline passed before a socket existed to interrupt
+                raise TimeoutError("the call's deadline passed")
