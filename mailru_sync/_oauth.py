@@ -98,6 +98,21 @@ def token_request(
 ) -> dict[str, Any]:
     """POST a grant to a token endpoint; return the token JSON or raise an :class:`OAuthError`."""
     what = f"token request ({grant})"
+    # One scope for the exchange and the checks after it, so an OAuthError that quotes the
+    # server (error_description may echo the refresh token or client secret) is scrubbed too.
+    with session.budget_scope(what):
+        return _token_exchange(session, url, data, what=what, grant=grant, required=required)
+
+
+def _token_exchange(
+    session: BaseSession,
+    url: str,
+    data: Mapping[str, str],
+    *,
+    what: str,
+    grant: str,
+    required: tuple[str, ...],
+) -> dict[str, Any]:
     response = session.transport("POST", url, what=what, data=dict(data))
     body = decode_json(response, method=what, redact=session._redact)
     if isinstance(body, Mapping) and body.get("error"):

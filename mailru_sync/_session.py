@@ -650,6 +650,7 @@ class BaseSession(requests.Session):
             kwargs["timeout"] = (budget.socket_timeout(connect), budget.socket_timeout(read))
             budget.attempts += 1
             with watching(budget.deadline) as watch:
+                _transport_local.active = True
                 try:
                     response = self.request(
                         verb, url, allow_redirects=False, stream=True, **kwargs
@@ -657,6 +658,12 @@ class BaseSession(requests.Session):
                     response._content = read_body(
                         response, what=what, budget=budget, max_body=limit
                     )
+                    if watch.fired:  # cut short by the watchdog: whatever parsed is partial
+                        raise RequestTimeout(
+                            f"{what}: no complete answer from {where(url)} within the "
+                            f"{budget.seconds:g} s deadline",
+                            method=what,
+                        )
                 except Error:
                     raise
                 except (
@@ -671,6 +678,8 @@ class BaseSession(requests.Session):
                     raise transport_error(
                         exc, what=what, url=url, timeout=configured, watch=watch, budget=budget
                     ) from None
+                finally:
+                    _transport_local.active = False
             if 300 <= response.status_code < 400 and follow is None:
                 raise HTTPStatusError(
                     f"{what}: {where(url)} answered HTTP {response.status_code}, a redirect to "
@@ -684,6 +693,19 @@ class BaseSession(requests.Session):
                     ),
                 )
             return response
+
+    def resolve_redirects(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        """``requests`` hook: inside :meth:`transport`, redirects are never even prepared.
+
+        Why: with ``allow_redirects=False`` requests still builds the next request from
+        ``Location`` (for ``response.next``), and a malformed ``Location`` then raises a bare
+        ``ValueError`` out of ``send``. Outside transport (the user's own ``session.get``), the
+        requests behaviour is untouched.
+        """
+        if getattr(_transport_local, "active", False):
+            return iter(())
+        redirects: Iterator[Any] = super().resolve_redirects(*args, **kwargs)
+        return redirects
 
     def _where(self, url: str) -> str:
         """A URL fit for messages: no userinfo, query string or fragment (they carry secrets)."""
@@ -748,6 +770,7 @@ def _http_status_error(
 
 
 _SESSIONS: weakref.WeakSet[BaseSession] = weakref.WeakSet()
+_transport_local = threading.local()
 
 
 def _reset_sessions_after_fork() -> None:
