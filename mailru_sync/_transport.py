@@ -76,6 +76,8 @@ class _FinalResponse(http.client.HTTPResponse):
 
 
 class _WatchedHTTPConnection(HTTPConnection):
+    """Joins the current exchange's watch whenever it connects or sends a request."""
+
     response_class = _FinalResponse
 
     def connect(self) -> None:
@@ -87,16 +89,8 @@ class _WatchedHTTPConnection(HTTPConnection):
         super().request(*args, **kwargs)
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    response_class = _FinalResponse
-
-    def connect(self) -> None:
-        attach(self)
-        super().connect()
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        attach(self)
-        super().request(*args, **kwargs)
+class _WatchedHTTPSConnection(_WatchedHTTPConnection, HTTPSConnection):
+    """The same for TLS: the MRO puts our hooks before ``HTTPSConnection.connect``."""
 
 
 class _HTTPPool(HTTPConnectionPool):
