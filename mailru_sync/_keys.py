@@ -17,19 +17,21 @@ def check_key(name: str, value: object, *, owner: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise TypeError(f"{owner}: {name} must be a str, got {type(value).__name__}")
+        raise ConfigurationError(f"{owner}: {name} must be a str, got {type(value).__name__}")
     if value != value.strip():
-        raise ValueError(f"{owner}: {name} has leading or trailing whitespace; remove it")
+        raise ConfigurationError(f"{owner}: {name} has leading or trailing whitespace; remove it")
     return value
 
 
 def check_app_id(value: object, *, owner: str) -> str:
     """The application id as the decimal string that is signed and sent."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise TypeError(f"{owner}: app_id must be an int or a str of digits, got {value!r}")
+        raise ConfigurationError(
+            f"{owner}: app_id must be an int or a str of digits, got {value!r}"
+        )
     text = str(value).strip()
     if not text:
-        raise ValueError(f"{owner}: app_id is empty; pass your application's id")
+        raise ConfigurationError(f"{owner}: app_id is empty; pass your application's id")
     return text
 
 

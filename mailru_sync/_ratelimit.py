@@ -11,6 +11,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from .exceptions import ConfigurationError
+
 __all__ = ["RateLimiter"]
 
 
@@ -29,11 +31,13 @@ class RateLimiter:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if isinstance(rate, bool) or not isinstance(rate, (int, float)):
-            raise TypeError(f"rate_limit must be a number of calls per second, got {rate!r}")
+            raise ConfigurationError(
+                f"rate_limit must be a number of calls per second, got {rate!r}"
+            )
         if not rate > 0:
-            raise ValueError(f"rate_limit must be > 0 calls per second, got {rate!r}")
+            raise ConfigurationError(f"rate_limit must be > 0 calls per second, got {rate!r}")
         if burst < 1:
-            raise ValueError(f"burst must be >= 1, got {burst!r}")
+            raise ConfigurationError(f"burst must be >= 1, got {burst!r}")
         self.rate = float(rate)
         self.burst = burst
         self._interval = 1.0 / self.rate

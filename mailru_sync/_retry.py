@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from urllib3.util import Retry
 
+from .exceptions import ConfigurationError
+
 __all__ = ["DEFAULT_MAX_RETRIES", "RetryPolicy", "RetryState"]
 
 DEFAULT_MAX_RETRIES = 3
@@ -53,12 +55,12 @@ class RetryPolicy:
         if isinstance(value, RetryPolicy):
             return value
         if isinstance(value, bool) or not isinstance(value, (int, Retry)):
-            raise TypeError(
+            raise ConfigurationError(
                 f"max_retries must be an int or a urllib3.util.Retry, got {type(value).__name__}"
             )
         if isinstance(value, int):
             if value < 0:
-                raise ValueError(f"max_retries must be >= 0, got {value}")
+                raise ConfigurationError(f"max_retries must be >= 0, got {value}")
             return cls(total=value)
         return cls._from_urllib3(value)
 

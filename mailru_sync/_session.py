@@ -93,23 +93,29 @@ def _check_timeout(timeout: object) -> TimeoutOption:
     if timeout is None:
         return None
     if isinstance(timeout, bool):
-        raise TypeError("timeout must be seconds (float) or a (connect, read) pair, not a bool")
+        raise ConfigurationError(
+            "timeout must be seconds (float) or a (connect, read) pair, not a bool"
+        )
     if isinstance(timeout, (int, float)):
         if timeout <= 0:
-            raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
+            raise ConfigurationError(f"timeout must be > 0 seconds, got {timeout!r}")
         return float(timeout)
     if isinstance(timeout, tuple) and len(timeout) == 2:
         for part in timeout:
             if part is not None and (
                 isinstance(part, bool) or not isinstance(part, (int, float)) or part <= 0
             ):
-                raise ValueError(f"timeout parts must be > 0 seconds or None, got {timeout!r}")
+                raise ConfigurationError(
+                    f"timeout parts must be > 0 seconds or None, got {timeout!r}"
+                )
         connect, read = timeout
         return (
             None if connect is None else float(connect),
             None if read is None else float(read),
         )
-    raise TypeError(f"timeout must be seconds (float) or a (connect, read) pair, got {timeout!r}")
+    raise ConfigurationError(
+        f"timeout must be seconds (float) or a (connect, read) pair, got {timeout!r}"
+    )
 
 
 class BaseSession(requests.Session):
@@ -147,60 +153,68 @@ class BaseSession(requests.Session):
         #: Default timeout of every request this session sends (``requests`` semantics).
         self.timeout = _check_timeout(timeout)
         if self.timeout is None:
-            raise ValueError("timeout=None would let a call hang forever; give seconds instead")
+            raise ConfigurationError(
+                "timeout=None would let a call hang forever; give seconds instead"
+            )
         self.retry_policy = RetryPolicy.from_option(max_retries)
         if isinstance(pool_maxsize, bool) or not isinstance(pool_maxsize, int):
-            raise TypeError(f"pool_maxsize must be an int, got {pool_maxsize!r}")
+            raise ConfigurationError(f"pool_maxsize must be an int, got {pool_maxsize!r}")
         if pool_maxsize < 1:
-            raise ValueError(f"pool_maxsize must be >= 1, got {pool_maxsize}")
+            raise ConfigurationError(f"pool_maxsize must be >= 1, got {pool_maxsize}")
         self.pool_maxsize = pool_maxsize
         #: Client-side pacing (calls per second), or ``None``.
         self.rate_limiter = None if rate_limit is None else RateLimiter(rate_limit)
         if isinstance(retry_on_flood, bool):
             retry_on_flood = 3 if retry_on_flood else 0
         if not isinstance(retry_on_flood, int) or retry_on_flood < 0:
-            raise ValueError(
+            raise ConfigurationError(
                 f"retry_on_flood must be a bool or an int >= 0, got {retry_on_flood!r}"
             )
         #: How many times a call is retried after a flood/limit error (0 = raise at once).
         self.retry_on_flood = retry_on_flood
         if isinstance(flood_wait, bool) or not isinstance(flood_wait, (int, float)):
-            raise TypeError(f"flood_wait must be seconds, got {flood_wait!r}")
+            raise ConfigurationError(f"flood_wait must be seconds, got {flood_wait!r}")
         if flood_wait < 0:
-            raise ValueError(f"flood_wait must be >= 0 seconds, got {flood_wait!r}")
+            raise ConfigurationError(f"flood_wait must be >= 0 seconds, got {flood_wait!r}")
         #: First wait after a flood error; doubles on each further one.
         self.flood_wait = float(flood_wait)
         #: Opt in to resending writes after transport failures and 5xx (may post twice!).
         self.retry_writes = bool(retry_writes)
         if isinstance(write_methods, str):
-            raise TypeError("write_methods must be a collection of method names, not one str")
+            raise ConfigurationError(
+                "write_methods must be a collection of method names, not one str"
+            )
         #: Extra API methods to treat as writes, besides :attr:`WRITE_METHODS`.
         self.write_methods = frozenset(write_methods)
         if token_updater is not None and not callable(token_updater):
-            raise TypeError("token_updater must be callable: token_updater(token_dict)")
+            raise ConfigurationError("token_updater must be callable: token_updater(token_dict)")
         if token_loader is not None and not callable(token_loader):
-            raise TypeError("token_loader must be callable: token_loader() -> token dict or None")
+            raise ConfigurationError(
+                "token_loader must be callable: token_loader() -> token dict or None"
+            )
         #: Called with the new token data after every grant/refresh, to persist it.
         self.token_updater = token_updater
         #: Called inside the refresh lock to pick up a token another process stored.
         self.token_loader = token_loader
         self._refresh_lock: AbstractContextManager[Any] = refresh_lock or threading.Lock()
         if isinstance(refresh_margin, bool) or not isinstance(refresh_margin, (int, float)):
-            raise TypeError(f"refresh_margin must be seconds, got {refresh_margin!r}")
+            raise ConfigurationError(f"refresh_margin must be seconds, got {refresh_margin!r}")
         #: Refresh this many seconds before the known expiry.
         self.refresh_margin = float(refresh_margin)
         if isinstance(deadline, bool) or not isinstance(deadline, (int, float)):
-            raise TypeError(f"deadline must be seconds, got {deadline!r}")
+            raise ConfigurationError(f"deadline must be seconds, got {deadline!r}")
         if deadline <= 0:
-            raise ValueError(f"deadline must be > 0 seconds, got {deadline!r}")
+            raise ConfigurationError(f"deadline must be > 0 seconds, got {deadline!r}")
         #: The longest one call may take in all: every attempt (status line, headers and body
         #: included, however slowly they trickle), backoff sleeps and a refresh it triggers;
         #: also bounds a whole login flow. The read timeout bounds each socket read only.
         self.deadline = float(deadline)
         if isinstance(max_body_size, bool) or not isinstance(max_body_size, int):
-            raise TypeError(f"max_body_size must be a number of bytes, got {max_body_size!r}")
+            raise ConfigurationError(
+                f"max_body_size must be a number of bytes, got {max_body_size!r}"
+            )
         if max_body_size < 1:
-            raise ValueError(f"max_body_size must be >= 1 byte, got {max_body_size!r}")
+            raise ConfigurationError(f"max_body_size must be >= 1 byte, got {max_body_size!r}")
         #: The largest decoded response body read; a larger one raises ResponseTooLarge.
         self.max_body_size = max_body_size
 
@@ -401,7 +415,7 @@ class BaseSession(requests.Session):
     __str__ = __repr__
 
     def __getstate__(self) -> dict[str, Any]:
-        raise TypeError(
+        raise ConfigurationError(
             f"{type(self).__name__} holds credentials and live connections and cannot be "
             "pickled; pass the keys and tokens instead and build a session in the other process"
         )
@@ -550,7 +564,9 @@ class BaseSession(requests.Session):
 
     def _check_method_name(self, method: object) -> None:
         if not isinstance(method, str) or not method or method.startswith(".") or " " in method:
-            raise ValueError(f"API method must be a name like 'friends.get', got {method!r}")
+            raise ConfigurationError(
+                f"API method must be a name like 'friends.get', got {method!r}"
+            )
 
     def _choose_verb(
         self,
@@ -562,7 +578,9 @@ class BaseSession(requests.Session):
         if http_method is not None:
             verb = str(http_method).upper()
             if verb not in ("GET", "POST"):
-                raise ValueError(f"http_method must be 'GET' or 'POST', got {http_method!r}")
+                raise ConfigurationError(
+                    f"http_method must be 'GET' or 'POST', got {http_method!r}"
+                )
             return verb
         if write if write is not None else self.is_write(method):
             return "POST"

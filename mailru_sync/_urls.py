@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
+from .exceptions import ConfigurationError
+
 __all__ = ["check_base_url", "origin_of", "rebase"]
 
 
@@ -17,15 +19,17 @@ def check_base_url(base_url: str | None) -> str | None:
     if base_url is None:
         return None
     if not isinstance(base_url, str):
-        raise TypeError(f"base_url must be a str like 'http://127.0.0.1:8080', got {base_url!r}")
+        raise ConfigurationError(
+            f"base_url must be a str like 'http://127.0.0.1:8080', got {base_url!r}"
+        )
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(
+        raise ConfigurationError(
             f"base_url must be an absolute http(s) URL like 'http://127.0.0.1:8080', "
             f"got {base_url!r}"
         )
     if parts.query or parts.fragment:
-        raise ValueError(f"base_url must not have a query or fragment, got {base_url!r}")
+        raise ConfigurationError(f"base_url must not have a query or fragment, got {base_url!r}")
     return base_url.rstrip("/")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._session import BaseSession
+from .exceptions import ConfigurationError
 
 __all__ = ["API", "APIMethod"]
 
@@ -48,7 +49,7 @@ class API:
 
     def __init__(self, session: BaseSession) -> None:
         if not isinstance(session, BaseSession):
-            raise TypeError(
+            raise ConfigurationError(
                 f"API needs a mailru_sync session (e.g. TokenSession), got {type(session).__name__}"
             )
         self._session = session

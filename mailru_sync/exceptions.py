@@ -29,6 +29,7 @@ __all__ = [
     "InvalidParamError",
     "InvalidRefreshTokenError",
     "OAuthError",
+    "ParameterError",
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTimeout",
@@ -46,6 +47,14 @@ __all__ = [
 ]
 
 
+def _rebuild(cls: type[Error], args: tuple[Any, ...], state: dict[str, Any]) -> Error:
+    """Unpickle without calling ``__init__`` (whose signature differs per class)."""
+    error = cls.__new__(cls, *args)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
 class Error(Exception):
     """Root of every exception raised by mailru_sync, for both Mail.ru and OK.
 
@@ -56,9 +65,26 @@ class Error(Exception):
     attempts: int = 0
     elapsed: float = 0.0
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Why: the default (cls, args) calls __init__ with the message only, which fails for
+        # APIError(code, msg) and hangs a multiprocessing pool's result handler. Attributes
+        # travel as state; they were already scrubbed of secrets when the error left a call.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
-class ConfigurationError(Error, ValueError):
-    """A session was built with missing or inconsistent keys or options."""
+
+class ConfigurationError(Error, ValueError, TypeError):
+    """A session was built with missing, malformed or inconsistent keys or options.
+
+    Also a ``ValueError`` and a ``TypeError``, so code written against the built-in exceptions
+    (``except ValueError``) keeps working.
+    """
+
+
+class ParameterError(Error, ValueError, TypeError):
+    """An API call's parameter cannot be sent: unsupported type, non-finite number, bad name.
+
+    The message names the parameter. Also a ``ValueError`` and a ``TypeError``.
+    """
 
 
 # --- transport -------------------------------------------------------------------------------

@@ -19,11 +19,15 @@ Every string is UTF-8 encoded before hashing; values are concatenated raw, never
 
 from __future__ import annotations
 
+import decimal
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+import numbers
+from collections.abc import Iterable, Mapping
 from typing import Literal
+
+from .exceptions import ParameterError
 
 __all__ = [
     "OK_UNSIGNED_PARAMS",
@@ -46,38 +50,59 @@ Platform = Literal["mailru", "ok"]
 #: OK parameters that are sent but never signed (apiok.ru: "take session_key/access_token away").
 OK_UNSIGNED_PARAMS = frozenset({"sig", "access_token", "session_key"})
 
-_SCALAR_TYPES = (str, int, float)
-
 
 def md5_hex(text: str) -> str:
     """Lower-case hex MD5 of ``text`` encoded as UTF-8."""
     try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError as exc:  # lone surrogates cannot be sent either
-        raise ValueError(
+        data: bytes | None = text.encode("utf-8")
+    except UnicodeEncodeError:
+        data = None
+    if data is None:
+        # Raised outside the except block, so not even __context__ holds the encode error: it
+        # quotes the whole string to sign, private/secret key (Mail.ru) or token included.
+        raise ParameterError(
             "a parameter value is not valid Unicode text (it contains a lone surrogate); "
             "pass proper str values"
-        ) from exc
+        )
     return hashlib.md5(data).hexdigest()
 
 
+def _number(name: str, value: float) -> str:
+    if not math.isfinite(value):
+        raise ParameterError(f"parameter {name!r} is {value!r}; send a finite number")
+    if value.is_integer():  # 2.0 where an id or count is meant: the platform wants "2"
+        return str(int(value))
+    return float.__repr__(value)  # shortest round-trip text, never "np.float64(...)"
+
+
 def _scalar(name: str, value: object, platform: Platform) -> str:
-    # bool before int: bool is a subclass of int.
-    if isinstance(value, bool):
+    """The plain ``str`` that is signed and sent; never the object itself.
+
+    Why plain: a ``str`` subclass with its own ``__str__``, or a ``str`` enum, would be signed
+    through formatting but sent through requests' encoding of the object, and the platform
+    would answer 104. So ``str`` subclasses (enums included) are their string *content*;
+    numbers are converted through ``int``/``float`` first (numpy and pandas scalars included).
+    """
+    # bool before int: bool is a subclass of int (numpy.bool_ is not, hence the second test).
+    if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
+        flag = bool(value)
         if platform == "ok":
-            return "true" if value else "false"
-        return "1" if value else "0"
+            return "true" if flag else "false"
+        return "1" if flag else "0"
     if isinstance(value, str):
-        return value
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"parameter {name!r} is {value!r}; send a finite number")
-        return repr(value)
-    raise TypeError(
-        f"parameter {name!r} has unsupported type {type(value).__name__}; pass str, int, float, "
-        "bool, a list/tuple of those, or a dict / list of dicts (sent as JSON)"
+        return str.__str__(value)
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            raise ParameterError(f"parameter {name!r} is {value}; send a finite number")
+        return str(int(value)) if value == value.to_integral_value() else format(value, "f")
+    if isinstance(value, numbers.Real):
+        return _number(name, float(value))
+    raise ParameterError(
+        f"parameter {name!r} has unsupported type {type(value).__name__}; pass str, a number, "
+        "bool, a sequence of those (list, tuple, ndarray, Series), or a dict / list of dicts "
+        "(sent as JSON)"
     )
 
 
@@ -93,26 +118,45 @@ def _to_json(name: str, value: object) -> str:
     try:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"parameter {name!r} cannot be encoded as JSON: {exc}") from exc
+        raise ParameterError(f"parameter {name!r} cannot be encoded as JSON: {exc}") from None
+
+
+def _as_sequence(name: str, value: object) -> list[object] | None:
+    """A non-string iterable (ndarray, Series, generator...) materialized once; else ``None``."""
+    if isinstance(value, (str, bytes, bytearray, Mapping)) or not isinstance(value, Iterable):
+        if isinstance(value, (bytes, bytearray)):
+            raise ParameterError(
+                f"parameter {name!r} is bytes; decode it to str (the platforms take text)"
+            )
+        return None
+    if isinstance(value, (set, frozenset)):
+        raise ParameterError(
+            f"parameter {name!r} is a set, whose order is undefined; pass a list or tuple"
+        )
+    tolist = getattr(value, "tolist", None)  # numpy/pandas: plain Python scalars at once
+    items = tolist() if callable(tolist) else list(value)
+    return items if isinstance(items, list) else [items]
 
 
 def serialize_value(name: str, value: object, platform: Platform) -> str | None:
-    """Return the exact string that is signed *and* sent for one parameter value.
+    """Return the exact plain ``str`` that is signed *and* sent for one parameter value.
 
-    ``None`` → ``None`` (the parameter is omitted). ``str`` as is, ``int`` as decimal, ``bool`` as
-    ``1``/``0`` (Mail.ru) or ``true``/``false`` (OK), lists/tuples of scalars comma-joined,
-    dicts and lists containing dicts or lists as compact JSON (e.g. OK ``attachment``, ``methods``).
+    ``None`` → ``None`` (the parameter is omitted). ``str`` (subclasses and str enums by their
+    content) as is, integers (``numbers.Integral``: numpy/pandas too) as decimal, real numbers
+    shortest-repr with ``2.0`` sent as ``2``, ``Decimal`` in plain notation, ``bool`` as
+    ``1``/``0`` (Mail.ru) or ``true``/``false`` (OK), sequences of scalars (list, tuple,
+    ndarray, Series, generators: read once) comma-joined, dicts and lists containing dicts or
+    lists as compact JSON (e.g. OK ``attachment``, ``methods``).
     """
     if value is None:
         return None
     if _is_json_typed(value):
         return _to_json(name, value)
-    if isinstance(value, (list, tuple)):
-        return ",".join(_scalar(name, item, platform) for item in value)
-    if isinstance(value, (set, frozenset)):
-        raise TypeError(
-            f"parameter {name!r} is a set, whose order is undefined; pass a list or tuple"
-        )
+    items = _as_sequence(name, value)
+    if items is not None:
+        if any(isinstance(item, (Mapping, list, tuple)) for item in items):
+            return _to_json(name, items)
+        return ",".join(_scalar(name, item, platform) for item in items)
     return _scalar(name, value, platform)
 
 
@@ -121,7 +165,7 @@ def serialize_params(params: Mapping[str, object], platform: Platform) -> dict[s
     result: dict[str, str] = {}
     for name, value in params.items():
         if not isinstance(name, str):
-            raise TypeError(f"parameter names must be str, got {name!r}")
+            raise ParameterError(f"parameter names must be str, got {name!r}")
         text = serialize_value(name, value, platform)
         if text is not None:
             result[name] = text
@@ -143,7 +187,7 @@ def mailru_client_signature(params: Mapping[str, str], uid: str, private_key: st
 def mailru_server_signature(params: Mapping[str, str], secret_key: str) -> str:
     """Mail.ru server-server signature: ``md5(sorted k=v + secret_key)``; requires ``secure=1``."""
     if params.get("secure") != "1":
-        raise ValueError("a Mail.ru server-server signature needs secure=1 among the params")
+        raise ParameterError("a Mail.ru server-server signature needs secure=1 among the params")
     return md5_hex(f"{canonical_string(params)}{secret_key}")
 
 
@@ -165,7 +209,7 @@ def ok_signature(params: Mapping[str, str], secret: str) -> str:
 def _check_reserved(params: Mapping[str, str], reserved: frozenset[str]) -> None:
     clash = sorted(reserved.intersection(params))
     if clash:
-        raise ValueError(
+        raise ParameterError(
             f"parameter(s) {', '.join(clash)} are set by the session; remove them from the call"
         )
 

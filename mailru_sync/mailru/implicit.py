@@ -28,6 +28,7 @@ from ..exceptions import (
     AccessDeniedError,
     AppNotAvailableError,
     BlockedUserError,
+    ConfigurationError,
     InvalidClientError,
     InvalidCredentialsError,
     OAuthError,
@@ -81,7 +82,7 @@ def implicit_login(
     :class:`~mailru_sync.OAuthError` subclass for each failure the dialogs can show.
     """
     if not email or not passwd:
-        raise ValueError("email and passwd are required for the implicit flow")
+        raise ConfigurationError("email and passwd are required for the implicit flow")
     session._remember_secrets(passwd)
     redirect = redirect_uri or session.default_redirect_uri
     browser = Browser(

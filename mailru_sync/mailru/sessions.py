@@ -224,7 +224,9 @@ class MailruSession(BaseSession):
         """The URL to send a user to (web flow): Mail.ru asks for consent, then redirects to
         ``redirect_uri?code=...`` (or ``#access_token=...`` for ``response_type="token"``)."""
         if response_type not in ("code", "token"):
-            raise ValueError(f"response_type must be 'code' or 'token', got {response_type!r}")
+            raise ConfigurationError(
+                f"response_type must be 'code' or 'token', got {response_type!r}"
+            )
         scope_text = scope if isinstance(scope, str) else " ".join(scope)
         query: dict[str, str] = {
             "client_id": self.app_id,
@@ -242,7 +244,9 @@ class MailruSession(BaseSession):
     def fetch_token_from_code(self, code: str, redirect_uri: str | None = None) -> TokenData:
         """Authorization-code grant: exchange ``code`` (single-use) for tokens and keep them."""
         if not code:
-            raise ValueError("code is empty; pass the code from the redirect's query string")
+            raise ConfigurationError(
+                "code is empty; pass the code from the redirect's query string"
+            )
         self._remember_secrets(code)
         token = token_request(
             self,
@@ -262,7 +266,7 @@ class MailruSession(BaseSession):
     def fetch_token_from_password(self, email: str, passwd: str, scope: str = "") -> TokenData:
         """Password grant (must be enabled for the app by Mail.ru): log in with e-mail/password."""
         if not email or not passwd:
-            raise ValueError("email and passwd are required for the password grant")
+            raise ConfigurationError("email and passwd are required for the password grant")
         self._remember_secrets(passwd)
         data = {
             "grant_type": "password",

@@ -28,6 +28,7 @@ from .._session import TokenData
 from ..exceptions import (
     AccessDeniedError,
     BlockedUserError,
+    ConfigurationError,
     InvalidClientError,
     InvalidCredentialsError,
     OAuthError,
@@ -67,7 +68,7 @@ def implicit_login(
     :class:`~mailru_sync.OAuthError` subclass for each failure the dialogs can show.
     """
     if not login or not passwd:
-        raise ValueError("login and passwd are required for the implicit flow")
+        raise ConfigurationError("login and passwd are required for the implicit flow")
     session._remember_secrets(passwd)
     redirect = redirect_uri or session.default_redirect_uri
     browser = Browser(

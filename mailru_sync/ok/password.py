@@ -19,6 +19,7 @@ from .._session import TokenData
 from ..exceptions import (
     AppNotAvailableError,
     BlockedUserError,
+    ConfigurationError,
     InvalidClientError,
     InvalidCredentialsError,
     OAuthError,
@@ -39,7 +40,7 @@ _WHAT = "auth.login"
 def password_login(session: OkSession, login: str, passwd: str) -> TokenData:
     """Call ``auth.login``; return its answer with ``access_token`` = ``session_key``."""
     if not login or not passwd:
-        raise ValueError("login and passwd are required for auth.login")
+        raise ConfigurationError("login and passwd are required for auth.login")
     session._remember_secrets(passwd)
     params: dict[str, str] = {
         "application_key": session.app_key,

@@ -190,7 +190,9 @@ class OkSession(BaseSession):
         """The URL to send a user to (web flow); OK redirects to ``redirect_uri?code=...``
         (or ``#access_token=...`` for ``response_type="token"``). Scopes are ``;``-joined."""
         if response_type not in ("code", "token"):
-            raise ValueError(f"response_type must be 'code' or 'token', got {response_type!r}")
+            raise ConfigurationError(
+                f"response_type must be 'code' or 'token', got {response_type!r}"
+            )
         scope_text = scope if isinstance(scope, str) else ";".join(scope)
         query: dict[str, str] = {
             "client_id": self.app_id,
@@ -213,7 +215,9 @@ class OkSession(BaseSession):
     def fetch_token_from_code(self, code: str, redirect_uri: str | None = None) -> TokenData:
         """Authorization-code grant: exchange ``code`` (single-use) for tokens and keep them."""
         if not code:
-            raise ValueError("code is empty; pass the code from the redirect's query string")
+            raise ConfigurationError(
+                "code is empty; pass the code from the redirect's query string"
+            )
         self._require_secret("authorization code")
         self._remember_secrets(code)
         token = token_request(
