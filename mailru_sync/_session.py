@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import http.cookiejar
 import logging
 import os
 import threading
@@ -25,7 +26,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar, cast
 from urllib.parse import unquote, urlencode, urlsplit
 
 import requests
@@ -87,6 +88,7 @@ _SessionT = TypeVar("_SessionT", bound="BaseSession")
 TokenData = dict[str, Any]
 TokenUpdater = Callable[[TokenData], None]
 TimeoutOption = float | tuple[float | None, float | None] | None
+CookiesOption = Mapping[str, str] | Iterable[Mapping[str, Any]] | http.cookiejar.CookieJar
 
 
 def _check_timeout(timeout: object) -> TimeoutOption:
@@ -144,6 +146,8 @@ class BaseSession(requests.Session):
         refresh_margin: float = 60.0,
         deadline: float = DEFAULT_DEADLINE,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        session: requests.Session | None = None,
+        cookies: CookiesOption = (),
     ) -> None:
         super().__init__()
         #: Return the platform's raw error dict instead of raising :class:`APIError`.
@@ -242,9 +246,52 @@ class BaseSession(requests.Session):
         self.headers["User-Agent"] = (
             f"mailru_sync/{_version()} {requests.utils.default_user_agent()}"
         )
+        if session is not None:
+            self._share_pools(session)
+        self._seed_cookies(cookies)
         self._own_refresh_lock = refresh_lock is None
         self._pid = os.getpid()
         _SESSIONS.add(self)
+
+    def _share_pools(self, other: object) -> None:
+        """Mount ``other``'s adapters here, so both sessions use the same connection pools.
+
+        Why: a web app building one session per user (aiomailru's ``session=`` argument) would
+        otherwise open connections per user; sharing the adapters keeps one pool per process.
+        """
+        if not isinstance(other, requests.Session):
+            raise ConfigurationError(
+                f"session must be a requests.Session (or a mailru_sync session) whose "
+                f"connection pools to share, got {type(other).__name__}"
+            )
+        for prefix, adapter in other.adapters.items():
+            self.mount(prefix, adapter)
+
+    def _seed_cookies(self, cookies: CookiesOption) -> None:
+        """Put aiomailru-style ``cookies`` into the jar: a mapping, a cookie jar, or dicts with
+        ``name``/``value`` (and optional ``domain``, ``path``, ``secure``)."""
+        if isinstance(cookies, http.cookiejar.CookieJar):
+            self.cookies.update(cookies)
+            return
+        if isinstance(cookies, Mapping):
+            for name, value in cookies.items():
+                self.cookies.set(str(name), str(value))
+            return
+        if isinstance(cast(object, cookies), (str, bytes)):
+            raise ConfigurationError("cookies must be a mapping or a list of cookie dicts")
+        for cookie in cookies:
+            if not isinstance(cookie, Mapping) or "name" not in cookie or "value" not in cookie:
+                raise ConfigurationError(
+                    "each cookie must be a dict with 'name' and 'value' (and optionally "
+                    "'domain', 'path', 'secure')"
+                )
+            self.cookies.set(
+                str(cookie["name"]),
+                str(cookie["value"]),
+                domain=str(cookie.get("domain") or ""),
+                path=str(cookie.get("path") or "/"),
+                secure=bool(cookie.get("secure", False)),
+            )
 
     # --- fork safety ----------------------------------------------------------------------------
 

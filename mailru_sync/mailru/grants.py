@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from .._keys import require_key
+import requests
+
+from .._keys import check_login_email, require_key
 from .sessions import MailruSession, full_scope
 
 __all__ = [
@@ -59,9 +61,18 @@ class CodeSession(MailruSession):
         secret_key: str,
         code: str,
         redirect_uri: str | None = None,
+        pass_error: bool = False,
+        session: requests.Session | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(app_id, private_key, secret_key, **options)
+        super().__init__(
+            app_id,
+            private_key,
+            secret_key,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )
         owner = type(self).__name__
         #: The single-use authorization code (never shown in messages or repr).
         self.code = require_key(
@@ -89,9 +100,20 @@ class CodeClientSession(CodeSession):
         private_key: str,
         code: str,
         redirect_uri: str | None = None,
+        pass_error: bool = False,
+        session: requests.Session | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(app_id, private_key, "", code, redirect_uri, **options)
+        super().__init__(
+            app_id,
+            private_key,
+            "",
+            code,
+            redirect_uri,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )
 
 
 class CodeServerSession(CodeSession):
@@ -105,9 +127,20 @@ class CodeServerSession(CodeSession):
         secret_key: str,
         code: str,
         redirect_uri: str | None = None,
+        pass_error: bool = False,
+        session: requests.Session | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(app_id, "", secret_key, code, redirect_uri, **options)
+        super().__init__(
+            app_id,
+            "",
+            secret_key,
+            code,
+            redirect_uri,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )
 
 
 # --- implicit (login dialogs) ----------------------------------------------------------------
@@ -128,17 +161,25 @@ class ImplicitSession(MailruSession):
         email: str,
         passwd: str,
         scope: str | None = None,
+        pass_error: bool = False,
+        session: requests.Session | None = None,
+        *,
         redirect_uri: str | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(app_id, private_key, secret_key, **options)
+        super().__init__(
+            app_id,
+            private_key,
+            secret_key,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )
         owner = type(self).__name__
         #: The user's e-mail (the login).
-        self.email = require_key(
-            "email", email, owner=owner, hint="the user's e-mail address"
-        )
+        self.email = check_login_email(email, owner=owner)
         self._passwd = require_key(
-            "passwd", passwd, owner=owner, hint="the user's password"
+            "passwd", passwd, owner=owner, hint="the user's password", allow_at=True
         )
         self._remember_secrets(self._passwd)
         #: Space-separated privileges requested.
@@ -167,10 +208,24 @@ class ImplicitClientSession(ImplicitSession):
         email: str,
         passwd: str,
         scope: str | None = None,
+        pass_error: bool = False,
+        session: requests.Session | None = None,
+        *,
         redirect_uri: str | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(app_id, private_key, "", email, passwd, scope, redirect_uri, **options)
+        super().__init__(
+            app_id,
+            private_key,
+            "",
+            email,
+            passwd,
+            scope,
+            redirect_uri=redirect_uri,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )
 
 
 class ImplicitServerSession(ImplicitSession):
@@ -185,10 +240,24 @@ class ImplicitServerSession(ImplicitSession):
         email: str,
         passwd: str,
         scope: str | None = None,
+        pass_error: bool = False,
+        session: requests.Session | None = None,
+        *,
         redirect_uri: str | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(app_id, "", secret_key, email, passwd, scope, redirect_uri, **options)
+        super().__init__(
+            app_id,
+            "",
+            secret_key,
+            email,
+            passwd,
+            scope,
+            redirect_uri=redirect_uri,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )
 
 
 # --- password grant --------------------------------------------------------------------------
@@ -208,16 +277,23 @@ class PasswordSession(MailruSession):
         email: str,
         passwd: str,
         scope: str | None = None,
+        pass_error: bool = False,
+        session: requests.Session | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(app_id, private_key, secret_key, **options)
+        super().__init__(
+            app_id,
+            private_key,
+            secret_key,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )
         owner = type(self).__name__
         #: The user's e-mail (sent as ``username``).
-        self.email = require_key(
-            "email", email, owner=owner, hint="the user's e-mail address"
-        )
+        self.email = check_login_email(email, owner=owner)
         self._passwd = require_key(
-            "passwd", passwd, owner=owner, hint="the user's password"
+            "passwd", passwd, owner=owner, hint="the user's password", allow_at=True
         )
         self._remember_secrets(self._passwd)
         #: Space-separated privileges requested.
@@ -242,9 +318,21 @@ class PasswordClientSession(PasswordSession):
         email: str,
         passwd: str,
         scope: str | None = None,
+        pass_error: bool = False,
+        session: requests.Session | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(app_id, private_key, "", email, passwd, scope, **options)
+        super().__init__(
+            app_id,
+            private_key,
+            "",
+            email,
+            passwd,
+            scope,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )
 
 
 class PasswordServerSession(PasswordSession):
@@ -259,9 +347,21 @@ class PasswordServerSession(PasswordSession):
         email: str,
         passwd: str,
         scope: str | None = None,
+        pass_error: bool = False,
+        session: requests.Session | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(app_id, "", secret_key, email, passwd, scope, **options)
+        super().__init__(
+            app_id,
+            "",
+            secret_key,
+            email,
+            passwd,
+            scope,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )
 
 
 # --- refresh grant ---------------------------------------------------------------------------
@@ -276,9 +376,18 @@ class RefreshSession(MailruSession):
         private_key: str,
         secret_key: str,
         refresh_token: str,
+        pass_error: bool = False,
+        session: requests.Session | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(app_id, private_key, secret_key, **options)
+        super().__init__(
+            app_id,
+            private_key,
+            secret_key,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )
         owner = type(self).__name__
         self.refresh_token = require_key(
             "refresh_token",
@@ -301,9 +410,23 @@ class RefreshClientSession(RefreshSession):
     circuit_rule = "client"
 
     def __init__(
-        self, app_id: int | str, private_key: str, refresh_token: str, **options: Any
+        self,
+        app_id: int | str,
+        private_key: str,
+        refresh_token: str,
+        pass_error: bool = False,
+        session: requests.Session | None = None,
+        **options: Any,
     ) -> None:
-        super().__init__(app_id, private_key, "", refresh_token, **options)
+        super().__init__(
+            app_id,
+            private_key,
+            "",
+            refresh_token,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )
 
 
 class RefreshServerSession(RefreshSession):
@@ -312,6 +435,20 @@ class RefreshServerSession(RefreshSession):
     circuit_rule = "server"
 
     def __init__(
-        self, app_id: int | str, secret_key: str, refresh_token: str, **options: Any
+        self,
+        app_id: int | str,
+        secret_key: str,
+        refresh_token: str,
+        pass_error: bool = False,
+        session: requests.Session | None = None,
+        **options: Any,
     ) -> None:
-        super().__init__(app_id, "", secret_key, refresh_token, **options)
+        super().__init__(
+            app_id,
+            "",
+            secret_key,
+            refresh_token,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )

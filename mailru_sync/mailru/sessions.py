@@ -19,11 +19,13 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlencode
 
+import requests
+
 from .._errors import build_api_error, is_error_code, malformed_envelope
-from .._keys import check_app_id, check_key
+from .._keys import check_app_id, check_hex_key, check_key
 from .._oauth import token_request
 from .._redact import mask
-from .._session import BaseSession, TokenData
+from .._session import BaseSession, CookiesOption, TokenData
 from ..exceptions import APIError, ConfigurationError
 from ..signer import sign_mailru_client, sign_mailru_server
 from .errors import ERROR_CLASSES
@@ -87,9 +89,9 @@ class MailruSession(BaseSession):
         #: Application id (``client_id``), as sent.
         self.app_id = check_app_id(app_id, owner=owner)
         #: Application private key (client-server signatures); never sent.
-        self.private_key = check_key("private_key", private_key, owner=owner)
+        self.private_key = check_hex_key("private_key", private_key, owner=owner)
         #: Application secret key (server-server signatures, grants); never sent.
-        self.secret_key = check_key("secret_key", secret_key, owner=owner)
+        self.secret_key = check_hex_key("secret_key", secret_key, owner=owner)
         #: Current user's id (``x_mailru_vid``), prefixed to client-server signatures.
         self.uid = ""
         #: The signature circuit in use, once known.
@@ -347,9 +349,20 @@ class TokenSession(MailruSession):
         secret_key: str,
         access_token: str,
         uid: str | int,
+        cookies: CookiesOption = (),
+        pass_error: bool = False,
+        session: requests.Session | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(app_id, private_key, secret_key, **options)
+        super().__init__(
+            app_id,
+            private_key,
+            secret_key,
+            cookies=cookies,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )
         owner = type(self).__name__
         token = check_key("access_token", access_token, owner=owner)
         if not token:
@@ -372,9 +385,22 @@ class ClientSession(TokenSession):
         private_key: str,
         access_token: str,
         uid: str | int,
+        cookies: CookiesOption = (),
+        pass_error: bool = False,
+        session: requests.Session | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(app_id, private_key, "", access_token, uid, **options)
+        super().__init__(
+            app_id,
+            private_key,
+            "",
+            access_token,
+            uid,
+            cookies=cookies,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )
 
 
 class ServerSession(TokenSession):
@@ -383,6 +409,23 @@ class ServerSession(TokenSession):
     circuit_rule = "server"
 
     def __init__(
-        self, app_id: int | str, secret_key: str, access_token: str, **options: Any
+        self,
+        app_id: int | str,
+        secret_key: str,
+        access_token: str,
+        cookies: CookiesOption = (),
+        pass_error: bool = False,
+        session: requests.Session | None = None,
+        **options: Any,
     ) -> None:
-        super().__init__(app_id, "", secret_key, access_token, "", **options)
+        super().__init__(
+            app_id,
+            "",
+            secret_key,
+            access_token,
+            "",
+            cookies=cookies,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+import requests
+
 from .._keys import require_key
 from ..exceptions import ConfigurationError
 from .sessions import OkSession
@@ -64,9 +66,20 @@ class CodeSession(OkSession):
         app_secret_key: str,
         code: str,
         redirect_uri: str | None = None,
+        format: str = "json",
+        pass_error: bool = False,
+        session: requests.Session | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(app_id, app_key, app_secret_key, **options)
+        super().__init__(
+            app_id,
+            app_key,
+            app_secret_key,
+            format=format,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )
         owner = type(self).__name__
         _require_secret(self, "authorization-code")
         #: The single-use authorization code (never shown in messages or repr).
@@ -111,16 +124,28 @@ class ImplicitSession(OkSession):
         scope: str = "",
         redirect_uri: str = "",
         state: str = "",
+        format: str = "json",
+        pass_error: bool = False,
+        session: requests.Session | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(app_id, app_key, app_secret_key, **options)
+        super().__init__(
+            app_id,
+            app_key,
+            app_secret_key,
+            format=format,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )
         owner = type(self).__name__
         #: The user's login (phone, e-mail or login name).
         self.login = require_key(
-            "login", login, owner=owner, hint="the user's phone, e-mail or login name"
+            "login", login, owner=owner, hint="the user's phone, e-mail or login name",
+            allow_at=True,
         )
         self._passwd = require_key(
-            "passwd", passwd, owner=owner, hint="the user's password"
+            "passwd", passwd, owner=owner, hint="the user's password", allow_at=True
         )
         self._remember_secrets(self._passwd)
         #: ``;``-separated permissions requested.
@@ -156,10 +181,24 @@ class ImplicitClientSession(ImplicitSession):
         scope: str = "",
         redirect_uri: str = "",
         state: str = "",
+        format: str = "json",
+        pass_error: bool = False,
+        session: requests.Session | None = None,
         **options: Any,
     ) -> None:
         super().__init__(
-            app_id, app_key, "", login, passwd, scope, redirect_uri, state, **options
+            app_id,
+            app_key,
+            "",
+            login,
+            passwd,
+            scope,
+            redirect_uri,
+            state,
+            format=format,
+            pass_error=pass_error,
+            session=session,
+            **options,
         )
 
 
@@ -186,16 +225,28 @@ class PasswordSession(OkSession):
         app_secret_key: str,
         login: str,
         passwd: str,
+        format: str = "json",
+        pass_error: bool = False,
+        session: requests.Session | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(app_id, app_key, app_secret_key, **options)
+        super().__init__(
+            app_id,
+            app_key,
+            app_secret_key,
+            format=format,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )
         owner = type(self).__name__
         #: The user's login (phone, e-mail or login name).
         self.login = require_key(
-            "login", login, owner=owner, hint="the user's phone, e-mail or login name"
+            "login", login, owner=owner, hint="the user's phone, e-mail or login name",
+            allow_at=True,
         )
         self._passwd = require_key(
-            "passwd", passwd, owner=owner, hint="the user's password"
+            "passwd", passwd, owner=owner, hint="the user's password", allow_at=True
         )
         self._remember_secrets(self._passwd)
 
@@ -212,9 +263,27 @@ class PasswordClientSession(PasswordSession):
     circuit_rule = "client"
 
     def __init__(
-        self, app_id: int | str, app_key: str, login: str, passwd: str, **options: Any
+        self,
+        app_id: int | str,
+        app_key: str,
+        login: str,
+        passwd: str,
+        format: str = "json",
+        pass_error: bool = False,
+        session: requests.Session | None = None,
+        **options: Any,
     ) -> None:
-        super().__init__(app_id, app_key, "", login, passwd, **options)
+        super().__init__(
+            app_id,
+            app_key,
+            "",
+            login,
+            passwd,
+            format=format,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )
 
 
 # --- refresh grant ---------------------------------------------------------------------------
@@ -229,9 +298,20 @@ class RefreshSession(OkSession):
         app_key: str,
         app_secret_key: str,
         refresh_token: str,
+        format: str = "json",
+        pass_error: bool = False,
+        session: requests.Session | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(app_id, app_key, app_secret_key, **options)
+        super().__init__(
+            app_id,
+            app_key,
+            app_secret_key,
+            format=format,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )
         owner = type(self).__name__
         _require_secret(self, "refresh-token")
         self.refresh_token = require_key(

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlencode
 
+import requests
+
 from .._errors import build_api_error, is_error_code, malformed_envelope
 from .._keys import check_app_id, check_key
 from .._oauth import token_request
@@ -69,6 +71,12 @@ class OkSession(BaseSession):
     def __init__(
         self, app_id: int | str, app_key: str, app_secret_key: str = "", **options: Any
     ) -> None:
+        fmt = options.pop("format", "json")
+        if fmt != "json":
+            raise ConfigurationError(
+                f"format={fmt!r} is not supported: this library reads JSON only; pass "
+                "format='json' or leave it out"
+            )
         super().__init__(**options)
         owner = type(self).__name__
         #: Application id (``client_id`` in OAuth).
@@ -318,9 +326,20 @@ class TokenSession(OkSession):
         app_secret_key: str,
         access_token: str,
         session_secret_key: str,
+        format: str = "json",
+        pass_error: bool = False,
+        session: requests.Session | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(app_id, app_key, app_secret_key, **options)
+        super().__init__(
+            app_id,
+            app_key,
+            app_secret_key,
+            format=format,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )
         owner = type(self).__name__
         self.access_token = check_key("access_token", access_token, owner=owner)
         self.session_secret_key = check_key("session_secret_key", session_secret_key, owner=owner)
@@ -339,9 +358,22 @@ class ClientSession(TokenSession):
         app_key: str,
         access_token: str,
         session_secret_key: str,
+        format: str = "json",
+        pass_error: bool = False,
+        session: requests.Session | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(app_id, app_key, "", access_token, session_secret_key, **options)
+        super().__init__(
+            app_id,
+            app_key,
+            "",
+            access_token,
+            session_secret_key,
+            format=format,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )
 
 
 class ServerSession(TokenSession):
@@ -355,6 +387,19 @@ class ServerSession(TokenSession):
         app_key: str,
         app_secret_key: str,
         access_token: str,
+        format: str = "json",
+        pass_error: bool = False,
+        session: requests.Session | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(app_id, app_key, app_secret_key, access_token, "", **options)
+        super().__init__(
+            app_id,
+            app_key,
+            app_secret_key,
+            access_token,
+            "",
+            format=format,
+            pass_error=pass_error,
+            session=session,
+            **options,
+        )

@@ -28,7 +28,7 @@ from mailru_sync import (
 )
 from tests.adapters import Canned, CannedAdapter
 
-PK, SK, TOKEN, UID = "p" * 32, "s" * 32, "tokentokentoken-secret", "42"
+PK, SK, TOKEN, UID = "0a" * 16, "5e" * 16, "tokentokentoken-secret", "42"
 
 
 def mailru(script: list[Canned], **options: object) -> mailru_sync.TokenSession:

@@ -10,7 +10,7 @@ import mailru_sync
 import mailru_sync.ok as ok
 from mailru_sync import ConfigurationError
 
-PK, SK, TOKEN, UID = "p" * 32, "s" * 32, "t" * 32, "1324730981306483817"
+PK, SK, TOKEN, UID = "0a" * 16, "5e" * 16, "t" * 32, "1324730981306483817"
 
 
 def test_mailru_inference_prefers_client_when_uid_and_private_key() -> None:

@@ -36,7 +36,7 @@ def collector() -> Iterator[Site]:
 
 
 def mailru_session(base_url: str) -> mr.ImplicitServerSession:
-    return mr.ImplicitServerSession(423004, "s" * 32, "ivan@mail.ru", PASSWORD,
+    return mr.ImplicitServerSession(423004, "5e" * 16, "ivan@mail.ru", PASSWORD,
                                     base_url=base_url)
 
 
@@ -117,7 +117,7 @@ def test_redirect_to_another_scheme_is_not_followed() -> None:
 
 
 def test_trusted_origins_are_the_real_hosts_without_base_url() -> None:
-    mailru = mr.ImplicitServerSession(1, "s" * 32, "a@mail.ru", "pw")
+    mailru = mr.ImplicitServerSession(1, "5e" * 16, "a@mail.ru", "pw")
     from mailru_sync.mailru.implicit import _origins as mailru_origins
     from mailru_sync.ok.implicit import _origins as ok_origins
 
@@ -126,6 +126,6 @@ def test_trusted_origins_are_the_real_hosts_without_base_url() -> None:
     }
     okay = ok.ImplicitClientSession(1, "KEY", "login", "pw")
     assert ok_origins(okay) == {"https://connect.ok.ru", "https://api.ok.ru"}
-    moved = mr.ImplicitServerSession(1, "s" * 32, "a@mail.ru", "pw",
+    moved = mr.ImplicitServerSession(1, "5e" * 16, "a@mail.ru", "pw",
                                      base_url="http://127.0.0.1:9/prefix")
     assert trusted_origins(moved, ["https://connect.mail.ru"]) == {"http://127.0.0.1:9"}

@@ -84,16 +84,16 @@ def test_default_redirect_uri_follows_base_url(mailru_emulator: MailruEmulator) 
     assert real.redirect_uri == "https://connect.mail.ru/oauth/success.html"
     implicit = mr.ImplicitServerSession(emu.app.app_id, emu.app.secret_key, "a@mail.ru", "pw")
     assert implicit.scope == mr.full_scope()
-    assert mr.ImplicitServerSession(1, "k" * 8, "a@b.ru", "pw", "").scope == ""
+    assert mr.ImplicitServerSession(1, "5e" * 16, "a@b.ru", "pw", "").scope == ""
 
 
 @pytest.mark.parametrize(
     ("factory", "missing"),
     [
-        (lambda: mr.CodeSession(1, "", "secret", "", None), "code"),
-        (lambda: mr.ImplicitServerSession(1, "secret", "", "pw"), "email"),
-        (lambda: mr.PasswordServerSession(1, "secret", "a@mail.ru", ""), "passwd"),
-        (lambda: mr.RefreshServerSession(1, "secret", ""), "refresh_token"),
+        (lambda: mr.CodeSession(1, "", "5e" * 16, "", None), "code"),
+        (lambda: mr.ImplicitServerSession(1, "5e" * 16, "", "pw"), "email"),
+        (lambda: mr.PasswordServerSession(1, "5e" * 16, "a@mail.ru", ""), "passwd"),
+        (lambda: mr.RefreshServerSession(1, "5e" * 16, ""), "refresh_token"),
         (lambda: mr.CodeClientSession(1, "", "code", None), "private_key"),
         (lambda: mr.RefreshServerSession(1, "", "rt"), "secret_key"),
     ],

@@ -59,7 +59,7 @@ def raw_server() -> Iterator[Callable[[Script], str]]:
 
 
 def _session(url: str, **options: object) -> TokenSession:
-    return TokenSession(1, "p" * 32, "", "t" * 32, "7", base_url=url, **options)
+    return TokenSession(1, "0a" * 16, "", "t" * 32, "7", base_url=url, **options)
 
 
 def test_a_trickling_body_hits_the_deadline(raw_server: Callable[[Script], str]) -> None:

@@ -151,7 +151,7 @@ def test_connect_failures_are_retried_even_for_writes(sleeps: Sleeps) -> None:
         port = probe.getsockname()[1]
     from mailru_sync import TokenSession
 
-    session = TokenSession(1, "p" * 32, "", "t" * 32, "1", base_url=f"http://127.0.0.1:{port}",
+    session = TokenSession(1, "0a" * 16, "", "t" * 32, "1", base_url=f"http://127.0.0.1:{port}",
                            max_retries=RetryPolicy(total=2, sleep=sleeps))
     with pytest.raises(ConnectionFailed) as info:
         session.call("stream.post", {"text": "x"})
