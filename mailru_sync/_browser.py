@@ -28,18 +28,29 @@ import requests
 
 from ._forms import Form, PageText, page_text, parse_forms
 from ._response import snippet_of
-from ._urls import origin_of
+from ._urls import credential_origin, origin_of
 from .exceptions import HTTPStatusError, UnexpectedPageError, UntrustedFormError
 
 if TYPE_CHECKING:
     from ._session import BaseSession
 
-__all__ = ["MAX_REDIRECTS", "Browser", "Landing", "Page", "Redirected", "trusted_origins"]
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "MAX_REDIRECTS",
+    "Browser",
+    "Landing",
+    "Page",
+    "Redirected",
+    "trusted_origins",
+]
 
 logger = logging.getLogger("mailru_sync")
 
 #: Redirect hops followed for one navigation before giving up.
 MAX_REDIRECTS = 10
+#: The largest login page read (the platforms' dialogs are tens of KB); a larger one raises
+#: ResponseTooLarge, so a hostile page cannot cost memory or parsing time.
+MAX_PAGE_SIZE = 512 * 1024
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
@@ -190,11 +201,24 @@ class Browser:
         return self._navigate("GET", url, None)
 
     def submit(self, page: Page, form: Form, fields: Mapping[str, str]) -> Landing:
-        """Submit ``form`` with ``fields`` (the caller's complete field set), if trusted."""
+        """Submit ``form`` with ``fields`` (the caller's complete field set), if trusted.
+
+        Trust is decided on the origin the transport will actually connect to
+        (:func:`credential_origin`); an ambiguous action is refused outright. A GET form never
+        carries a credential: it would put it in the URL, which servers and proxies log.
+        """
         target = form.action
-        if origin_of(target) not in self.trusted:
+        if credential_origin(target) not in self.trusted:
             raise self._untrusted(page, target)
         if form.method == "GET":
+            if any(self.session._redact.knows(value) for value in fields.values()):
+                raise UntrustedFormError(
+                    f"{self.what}: the login form on {self.shown_url(page.url)} would send "
+                    "the password in the URL (method=GET); refused",
+                    url=self.shown_url(page.url),
+                    snippet=self.snippet(page),
+                    status=page.status,
+                )
             prepared = self.session.prepare_request(
                 requests.Request("GET", target, params=dict(fields))
             )
@@ -203,8 +227,9 @@ class Browser:
 
     def _untrusted(self, page: Page, target: str) -> UntrustedFormError:
         allowed = ", ".join(sorted(self.trusted))
+        where = credential_origin(target) or "an ambiguous URL"
         return UntrustedFormError(
-            f"{self.what}: refusing to send credentials to {origin_of(target)} (a form on "
+            f"{self.what}: refusing to send credentials to {where} (a form on "
             f"{self.shown_url(page.url)} posts there); only {allowed} may receive them",
             url=self.shown_url(page.url),
             snippet=self.snippet(page),
@@ -216,7 +241,9 @@ class Browser:
             kwargs: dict[str, Any] = {"allow_redirects": False}
             if data is not None:
                 kwargs["data"] = data
-            response = self.session.transport(verb, url, what=self.what, **kwargs)
+            response = self.session.transport(
+                verb, url, what=self.what, max_body=MAX_PAGE_SIZE, **kwargs
+            )
             logger.debug(
                 "%s: %s %s -> HTTP %s", self.what, verb, self.shown_url(url).split("?")[0],
                 response.status_code,
@@ -224,10 +251,20 @@ class Browser:
             location = response.headers.get("Location")
             if response.status_code not in _REDIRECT_STATUSES or not location:
                 return self._page(url, response)
-            target = urljoin(url, location.strip())
-            if _same_endpoint(target, self.redirect_uri):
+            try:
+                target = urljoin(url, location.strip())
+                scheme = urlsplit(target).scheme.lower()
+            except ValueError:  # e.g. "http://[::1" — not a URL at all
+                target, scheme = "", "invalid"
+            if target and credential_origin(target) is None and scheme in ("http", "https"):
+                raise UntrustedFormError(
+                    f"{self.what}: a redirect points to an ambiguous URL (userinfo, backslash "
+                    "or whitespace in it); refused",
+                    url=self.shown_url(url),
+                    status=response.status_code,
+                )
+            if target and _same_endpoint(target, self.redirect_uri):
                 return self._redirected(target)
-            scheme = urlsplit(target).scheme.lower()
             if scheme not in ("http", "https"):
                 raise UnexpectedPageError(
                     f"{self.what}: redirected to a {scheme or 'relative'}: URL that is not the "
@@ -238,10 +275,10 @@ class Browser:
                 )
             if response.status_code in (307, 308) and verb == "POST":
                 # The browser would resend the form body: only to a trusted origin.
-                if origin_of(target) not in self.trusted:
+                if credential_origin(target) not in self.trusted:
                     raise UntrustedFormError(
                         f"{self.what}: a form submission was redirected to "
-                        f"{origin_of(target)} with its body; refused",
+                        f"{credential_origin(target)} with its body; refused",
                         url=self.shown_url(url),
                         status=response.status_code,
                     )

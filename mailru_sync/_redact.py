@@ -127,6 +127,10 @@ class Redactor:
                 # Longest first, so a secret containing another is replaced whole.
                 self._ordered = tuple(sorted(variants, key=len, reverse=True))
 
+    def knows(self, value: object) -> bool:
+        """Whether ``value`` is one of the secrets (raw spelling) this redactor hides."""
+        return isinstance(value, str) and value in self._secrets
+
     def __call__(self, text: str) -> str:
         """Return ``text`` with every spelling of every known secret replaced."""
         for variant in self._ordered:

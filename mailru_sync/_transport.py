@@ -213,8 +213,8 @@ def read_body(
 def _too_large(what: str, url: str | None, limit: int, *, declared: int | None = None) -> Error:
     size = f"declares {declared} bytes" if declared is not None else "grew past the limit"
     return ResponseTooLarge(
-        f"{what}: the response from {where(url or '')} {size}; max_body_size is {limit} "
-        "bytes (raise it on the session if such answers are expected)",
+        f"{what}: the response from {where(url or '')} {size}; the limit is {limit} bytes "
+        "(for API calls the session's max_body_size: raise it if such answers are expected)",
         method=what,
     )
 

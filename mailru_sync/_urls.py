@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
+import requests
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
+
 from .exceptions import ConfigurationError
 
-__all__ = ["check_base_url", "origin_of", "rebase"]
+__all__ = ["check_base_url", "credential_origin", "origin_of", "rebase"]
 
 
 def check_base_url(base_url: str | None) -> str | None:
@@ -52,3 +56,38 @@ def origin_of(url: str) -> str:
     if port is None or (scheme, port) in (("http", 80), ("https", 443)):
         return f"{scheme}://{host}"
     return f"{scheme}://{host}:{port}"
+
+
+def credential_origin(url: str) -> str | None:
+    """The origin the transport will connect to for ``url``, or ``None`` if that is ambiguous.
+
+    Why: trust must be decided on the URL exactly as the transport parses it. ``urlsplit`` and
+    urllib3 disagree on ``http://good\\@evil/`` (backslash), on userinfo, on stray whitespace
+    and on percent-encoded or non-ASCII hosts; a check built on one parser can pass a URL that
+    the other sends elsewhere. So the URL is prepared as requests prepares it, parsed with
+    urllib3 (what connects), compared with the stdlib's view, and refused outright when it has
+    userinfo, a backslash, whitespace or control characters, or when the two views differ.
+    """
+    if "\\" in url or any(ord(c) <= 32 or ord(c) == 127 for c in url):
+        return None
+    try:
+        prepared = requests.PreparedRequest()
+        prepared.prepare_url(url, None)
+        parsed = parse_url(prepared.url or "")
+        stdlib = urlsplit(url)
+        stdlib_origin = origin_of(url)
+    except (requests.exceptions.RequestException, LocationParseError, ValueError):
+        return None
+    if parsed.auth or "@" in stdlib.netloc or parsed.scheme not in ("http", "https"):
+        return None
+    host = (parsed.host or "").strip("[]").lower()
+    if not host or "%" in host or not host.isascii():
+        return None
+    scheme = parsed.scheme
+    port = parsed.port
+    origin = (
+        f"{scheme}://{host}"
+        if port is None or (scheme, port) in (("http", 80), ("https", 443))
+        else f"{scheme}://{host}:{port}"
+    )
+    return origin if origin == stdlib_origin else None

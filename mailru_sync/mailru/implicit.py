@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from .._browser import Browser, Page, Redirected, trusted_origins
 from .._forms import Form
 from .._oauth import oauth_error
+from .._redact import mask
 from .._session import TokenData
 from ..exceptions import (
     AccessDeniedError,
@@ -104,7 +105,7 @@ def implicit_login(
         if login_form is not None and login_form.field_of_type("password"):
             if posted_login or page.query.get("fail") == "1":
                 raise InvalidCredentialsError(
-                    f"Mail.ru rejected the e-mail or password of {email!r}; check them (the "
+                    f"Mail.ru rejected the e-mail or password of {mask(email)}; check them (the "
                     "password is case-sensitive)",
                     error="invalid_credentials",
                 )

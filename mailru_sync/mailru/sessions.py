@@ -301,9 +301,10 @@ class MailruSession(BaseSession):
         if scope is None:
             scope = full_scope()
         scope_text = scope if isinstance(scope, str) else " ".join(scope)
-        token = implicit_login(
-            self, email, passwd, scope_text, redirect_uri=redirect_uri, state=state
-        )
+        with self.budget_scope("implicit login"):  # every hop shares one deadline
+            token = implicit_login(
+                self, email, passwd, scope_text, redirect_uri=redirect_uri, state=state
+            )
         self.apply_token(token)
         return token
 

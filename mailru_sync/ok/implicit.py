@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from .._browser import Browser, Page, Redirected, trusted_origins
 from .._forms import Form
 from .._oauth import oauth_error
+from .._redact import mask
 from .._session import TokenData
 from ..exceptions import (
     AccessDeniedError,
@@ -96,7 +97,7 @@ def implicit_login(
         if login_form is not None:
             if posted_login:
                 raise InvalidCredentialsError(
-                    f"OK rejected the login or password of {login!r}; check them (a phone "
+                    f"OK rejected the login or password of {mask(login)}; check them (a phone "
                     "number, e-mail or login name works as the login)",
                     error="invalid_credentials",
                 )
@@ -134,7 +135,7 @@ def _json_error(page: Page) -> dict[str, Any] | None:
         return None
     try:
         body = json.loads(page.html)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return body if isinstance(body, dict) and body.get("error") else None
 

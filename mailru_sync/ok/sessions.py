@@ -260,14 +260,15 @@ class OkSession(BaseSession):
         OK's own hosts (or ``base_url``).
         """
         scope_text = scope if isinstance(scope, str) else ";".join(scope)
-        token = implicit_login(
-            self,
-            login,
-            passwd,
-            scope_text or "VALUABLE_ACCESS",
-            redirect_uri=redirect_uri,
-            state=state,
-        )
+        with self.budget_scope("implicit login"):  # every hop shares one deadline
+            token = implicit_login(
+                self,
+                login,
+                passwd,
+                scope_text or "VALUABLE_ACCESS",
+                redirect_uri=redirect_uri,
+                state=state,
+            )
         self.apply_token(token)
         return token
 
@@ -275,7 +276,8 @@ class OkSession(BaseSession):
         """Password login via the ``auth.login`` method: a ``session_key`` (kept as the access
         token) and a ``session_secret_key``. Signed with ``app_secret_key`` when the session has
         one, unsigned otherwise."""
-        token = password_login(self, login, passwd)
+        with self.budget_scope("auth.login"):
+            token = password_login(self, login, passwd)
         self.apply_token(token)
         return token
 
