@@ -17,6 +17,7 @@ own lock and sleeps outside it, and urllib3's pool hands each thread its own con
 from __future__ import annotations
 
 import contextlib
+import copy
 import http.client
 import http.cookiejar
 import logging
@@ -239,6 +240,8 @@ class BaseSession(requests.Session):
         self.expires_at: float | None = None
         #: Number of refreshes this session performed (for monitoring).
         self.refresh_count = 0
+        self._refresh_attempts = 0
+        self._last_refresh_error: tuple[str, float, Error] | None = None
 
         adapter = SafeAdapter(pool_maxsize)
         self.mount("https://", adapter)
@@ -334,6 +337,16 @@ class BaseSession(requests.Session):
         self.expires_in = seconds
         self.expires_at = None if seconds is None else time.time() + seconds
 
+    def _set_expires_at(self, expires_at: object) -> None:
+        """A stored absolute expiry wins over ``expires_in`` (which counts from the grant, not
+        from now: recomputing it on restore would make a day-old token look fresh)."""
+        if isinstance(expires_at, bool) or not isinstance(expires_at, (int, float, str)):
+            return
+        try:
+            self.expires_at = float(expires_at)
+        except ValueError:
+            return
+
     def apply_token(self, token: Mapping[str, Any], *, notify: bool = True) -> None:
         """Take over token data returned by a grant (platform field names), then notify.
 
@@ -342,6 +355,8 @@ class BaseSession(requests.Session):
         """
         with self._state_lock:
             self._apply_token_fields(token)
+            if token.get("expires_at") is not None:
+                self._set_expires_at(token["expires_at"])
             self._after_token_change()
         if notify and self.token_updater is not None:
             data = dict(token)
@@ -372,26 +387,74 @@ class BaseSession(requests.Session):
         return token
 
     def _refresh_single_flight(self, stale_token: str, *, force: bool = False) -> TokenData | None:
-        """Refresh unless another thread (or process, via ``token_loader``) already did."""
-        with self._refresh_lock:
+        """Refresh unless another thread (or process, via ``token_loader``) already did.
+
+        Threads that waited while another one refreshed share its outcome: its new token, or
+        its failure (re-raised, without a token request of their own), so a failing token
+        endpoint costs one request, not one per waiting thread. Waiting is bounded by the
+        call's budget.
+        """
+        attempt_seen = self._refresh_attempts
+        with self.budget_scope("token refresh") as budget, self._hold_refresh_lock(budget):
+            if self._last_refresh_error is not None and not force:  # explicit: try anew
+                failed_token, failed_at, error = self._last_refresh_error
+                recent = time.monotonic() - failed_at < _SHARED_FAILURE_SECONDS
+                waited = self._refresh_attempts != attempt_seen
+                if failed_token == stale_token == self.access_token and (waited or recent):
+                    raise copy.copy(error)
             if self.token_loader is not None:
-                stored = self.token_loader()
+                stored = _checked_token(self.token_loader(), type(self).__name__)
                 if stored:
                     self.apply_token(stored, notify=False)
             if not force and self.access_token != stale_token and not self._token_due():
                 return None
             if not self.can_refresh:
-                raise ConfigurationError(
-                    f"{type(self).__name__} has no refresh token; authorize again to get a new "
-                    "access token"
+                raise SessionExpiredError(
+                    102,
+                    f"{type(self).__name__} has no refresh token; authorize again (a new code, "
+                    "login or token) to get a new access token",
+                    platform=self.platform,
                 )
-            token = self._refresh_grant()
+            self._refresh_attempts += 1
+            try:
+                token = self._refresh_grant()
+            except Error as exc:
+                self._last_refresh_error = (stale_token, time.monotonic(), exc)
+                raise
+            self._last_refresh_error = None
             self.refresh_count += 1
+            logger.info("%s: access token refreshed", type(self).__name__)
             self.apply_token(token)
             return token
 
+    @contextlib.contextmanager
+    def _hold_refresh_lock(self, budget: _budget.Budget) -> Iterator[None]:
+        """Take the refresh lock, waiting no longer than the call's budget allows."""
+        lock = self._refresh_lock
+        acquire = getattr(lock, "acquire", None)
+        if isinstance(lock, _LOCK_TYPES) and callable(acquire):
+            if not acquire(timeout=max(0.0, budget.remaining())):
+                raise RequestTimeout(
+                    f"{budget.what}: another thread was still refreshing the token when the "
+                    f"{budget.seconds:g} s deadline passed",
+                    may_have_reached=False,
+                )
+            try:
+                yield
+            finally:
+                lock.release()
+        else:  # a user's lock (file, Redis...): its own timeout applies
+            with lock:
+                yield
+
     def _token_due(self) -> bool:
-        return self.expires_at is not None and time.time() >= self.expires_at - self.refresh_margin
+        if self.expires_at is None:
+            return False
+        margin = self.refresh_margin
+        if self.expires_in:
+            # A token living 30 s with a 60 s margin would be refreshed on every call.
+            margin = min(margin, self.expires_in / 2)
+        return time.time() >= self.expires_at - margin
 
     def _ensure_ready(self) -> None:
         if not self.is_authorized:
@@ -832,6 +895,31 @@ def _http_status_error(
         snippet=snippet,
         retry_after=parse_retry_after(response.headers.get("Retry-After")),
     )
+
+
+_LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
+#: A failed refresh is reused, without a new token request, by threads that waited for it and
+#: by calls that hit the same stale token this soon after: a storm of calls on a broken token
+#: endpoint costs one request, while a later call still gets a fresh attempt.
+_SHARED_FAILURE_SECONDS = 2.0
+
+
+def _checked_token(value: object, owner: str) -> Mapping[str, Any] | None:
+    """What ``token_loader`` returned, if it is usable token data; else a clear error."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(
+            f"{owner}: token_loader must return a dict of token fields (as token_updater "
+            f"received it) or None, got {type(value).__name__}"
+        )
+    token = value.get("access_token") or value.get("session_key")
+    if not isinstance(token, str) or not token:
+        raise ConfigurationError(
+            f"{owner}: the dict token_loader returned has no access_token; return None when "
+            "nothing is stored"
+        )
+    return value
 
 
 _SESSIONS: weakref.WeakSet[BaseSession] = weakref.WeakSet()
