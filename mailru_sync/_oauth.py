@@ -8,6 +8,7 @@ an authorization code is single-use and a replayed refresh may rotate tokens.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from ._session import BaseSession
 
 __all__ = ["oauth_error", "token_request"]
+
+logger = logging.getLogger("mailru_sync")
 
 _GRANT_ERRORS: dict[str, type[InvalidGrantError]] = {
     "authorization_code": InvalidCodeError,
@@ -113,6 +116,7 @@ def _token_exchange(
     grant: str,
     required: tuple[str, ...],
 ) -> dict[str, Any]:
+    logger.debug("%s: POST %s (grant %s)", what, session._where(url), grant)
     response = session.transport("POST", url, what=what, data=dict(data))
     body = decode_json(response, method=what, redact=session._redact)
     if isinstance(body, Mapping) and body.get("error"):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import http.client
 import http.cookiejar
 import logging
@@ -66,6 +67,7 @@ from .exceptions import (
     TransportError,
 )
 from .signer import Platform, serialize_params
+from .stores import TokenStore
 
 __all__ = ["DEFAULT_TIMEOUT", "BaseSession", "TokenData", "TokenUpdater"]
 
@@ -124,6 +126,39 @@ def _check_timeout(timeout: object) -> TimeoutOption:
 class BaseSession(requests.Session):
     """Common machinery of every Mail.ru and OK session. Not used directly."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Run :meth:`_after_init` once the outermost ``__init__`` of a session finished.
+
+        Why: ``token=`` (and a stored token) must win over what the platform classes set up
+        from their positional arguments, which happens after ``BaseSession.__init__`` ran.
+        """
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None or getattr(init, "_mailru_wrapped", False):
+            return
+
+        @functools.wraps(init)
+        def wrapped(self: BaseSession, *args: Any, **options: Any) -> None:
+            depth = self.__dict__.get("_init_depth", 0)
+            self.__dict__["_init_depth"] = depth + 1
+            try:
+                init(self, *args, **options)
+            finally:
+                self.__dict__["_init_depth"] = depth
+            if depth == 0:
+                self._after_init()
+
+        wrapped._mailru_wrapped = True  # type: ignore[attr-defined]
+        cls.__init__ = wrapped  # type: ignore[method-assign]
+
+    def _after_init(self) -> None:
+        """Apply ``token=``, else the store's token, over what the constructor set."""
+        token = self._initial_token
+        if token is None and self.store is not None:
+            token = _checked_token(self.store.load(), type(self).__name__)
+        if token:
+            self.apply_token(token, notify=False)
+
     platform: ClassVar[Platform]
     #: API method names that change state; never resent automatically (see ``retry_writes``).
     WRITE_METHODS: ClassVar[frozenset[str]] = frozenset()
@@ -149,6 +184,8 @@ class BaseSession(requests.Session):
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         session: requests.Session | None = None,
         cookies: CookiesOption = (),
+        token: Mapping[str, Any] | None = None,
+        store: TokenStore | None = None,
     ) -> None:
         super().__init__()
         #: Return the platform's raw error dict instead of raising :class:`APIError`.
@@ -252,6 +289,22 @@ class BaseSession(requests.Session):
         if session is not None:
             self._share_pools(session)
         self._seed_cookies(cookies)
+        if store is not None and not isinstance(store, TokenStore):
+            raise ConfigurationError(
+                "store must have load(), save(token) and lock() (see mailru_sync.stores), "
+                f"got {type(store).__name__}"
+            )
+        #: Where tokens are loaded from and saved to (see :mod:`mailru_sync.stores`).
+        self.store = store
+        if token is not None and not isinstance(token, Mapping):
+            raise ConfigurationError(
+                f"token must be the dict session.token exported, got {type(token).__name__}"
+            )
+        self._initial_token = token
+        #: The last exception raised by ``store.save`` or ``token_updater`` (logged, not
+        #: raised: the call that refreshed still succeeds and the session keeps the token).
+        self.last_persist_error: Exception | None = None
+        self._refresh_owner: int | None = None
         self._own_refresh_lock = refresh_lock is None
         self._pid = os.getpid()
         _SESSIONS.add(self)
@@ -358,10 +411,45 @@ class BaseSession(requests.Session):
             if token.get("expires_at") is not None:
                 self._set_expires_at(token["expires_at"])
             self._after_token_change()
-        if notify and self.token_updater is not None:
-            data = dict(token)
+        if notify:
+            self._persist(dict(token) | {"expires_at": self.expires_at})
+
+    def _persist(self, data: TokenData) -> None:
+        """Hand a new token to the store and ``token_updater``; their failure never loses it.
+
+        Why: the refresh already worked; failing the call (and dropping the new token) because
+        a database was down would turn a storage hiccup into an outage. The error is logged and
+        kept in :attr:`last_persist_error`.
+        """
+        for target in (self.store.save if self.store is not None else None, self.token_updater):
+            if target is None:
+                continue
+            try:
+                target(data)
+            except Exception as exc:
+                self.last_persist_error = exc
+                logger.error(
+                    "%s: saving the new token failed (%s); the session keeps it and goes on",
+                    type(self).__name__, self._redact(f"{type(exc).__name__}: {exc}"),
+                )
+
+    @property
+    def token(self) -> TokenData:
+        """The token as a plain dict (platform field names plus ``expires_at``), what
+        ``token_updater`` and stores receive; ``Cls(..., token=old.token)`` restores it."""
+        with self._state_lock:
+            data: TokenData = {"access_token": self.access_token}
+            if self.refresh_token:
+                data["refresh_token"] = self.refresh_token
+            if self.expires_in is not None:
+                data["expires_in"] = self.expires_in
             data["expires_at"] = self.expires_at
-            self.token_updater(data)
+            data.update(self._extra_token_fields())
+        return data
+
+    def _extra_token_fields(self) -> TokenData:
+        """Platform fields a restored session needs besides the access token (uid, secret)."""
+        return {}
 
     @property
     def can_refresh(self) -> bool:
@@ -402,8 +490,9 @@ class BaseSession(requests.Session):
                 waited = self._refresh_attempts != attempt_seen
                 if failed_token == stale_token == self.access_token and (waited or recent):
                     raise copy.copy(error)
-            if self.token_loader is not None:
-                stored = _checked_token(self.token_loader(), type(self).__name__)
+            loader = self.token_loader or (self.store.load if self.store is not None else None)
+            if loader is not None:
+                stored = _checked_token(loader(), type(self).__name__)
                 if stored:
                     self.apply_token(stored, notify=False)
             if not force and self.access_token != stale_token and not self._token_due():
@@ -429,7 +518,30 @@ class BaseSession(requests.Session):
 
     @contextlib.contextmanager
     def _hold_refresh_lock(self, budget: _budget.Budget) -> Iterator[None]:
-        """Take the refresh lock, waiting no longer than the call's budget allows."""
+        """Take the refresh lock (then the store's), waiting no longer than the budget allows.
+
+        A refresh needed by a callback running inside a refresh (``token_updater`` calling
+        the API) is refused at once: waiting for our own lock would never end.
+        """
+        if self._refresh_owner == threading.get_ident():
+            raise ConfigurationError(
+                f"{type(self).__name__}: a token refresh was needed while this thread was "
+                "already refreshing (did token_updater or a store call the API with an "
+                "expired token?); call the API after the callback returns"
+            )
+        with self._hold_local_refresh_lock(budget):
+            self._refresh_owner = threading.get_ident()
+            try:
+                if self.store is not None:
+                    with self.store.lock():
+                        yield
+                else:
+                    yield
+            finally:
+                self._refresh_owner = None
+
+    @contextlib.contextmanager
+    def _hold_local_refresh_lock(self, budget: _budget.Budget) -> Iterator[None]:
         lock = self._refresh_lock
         acquire = getattr(lock, "acquire", None)
         if isinstance(lock, _LOCK_TYPES) and callable(acquire):

@@ -328,6 +328,9 @@ class MailruSession(BaseSession):
             grant="refresh_token",
         )
 
+    def _extra_token_fields(self) -> TokenData:
+        return {"x_mailru_vid": self.uid} if self.uid else {}
+
     def _apply_token_fields(self, token: Mapping[str, Any]) -> None:
         self.access_token = str(token.get("access_token") or token.get("session_key") or "")
         if token.get("refresh_token"):

@@ -300,6 +300,9 @@ class OkSession(BaseSession):
             grant="refresh_token",
         )
 
+    def _extra_token_fields(self) -> TokenData:
+        return {"session_secret_key": self.session_secret_key} if self.session_secret_key else {}
+
     def _apply_token_fields(self, token: Mapping[str, Any]) -> None:
         self.access_token = str(token.get("access_token") or token.get("session_key") or "")
         if token.get("session_secret_key"):

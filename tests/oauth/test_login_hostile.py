@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from urllib.parse import quote_plus
 
 import pytest
@@ -31,17 +31,6 @@ SK = "5e" * 16
 PASSWORD = "S3cret-pa55word"
 
 
-@pytest.fixture
-def serve() -> Iterator[Callable[[Script], HostileServer]]:
-    servers: list[HostileServer] = []
-
-    def start(script: Script) -> HostileServer:
-        servers.append(HostileServer(script))
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.close()
 
 
 def login_page(action: str, method: str = "POST") -> bytes:

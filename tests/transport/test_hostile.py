@@ -14,7 +14,7 @@ import os
 import socket
 import threading
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
@@ -38,7 +38,7 @@ from mailru_sync import (
 from mailru_sync._redact import spellings
 from mailru_sync.testing import MailruEmulator
 from tests.transport.conftest import Sleeps, mailru_session
-from tests.transport.hostile import HostileServer, Request, Script, hang_up, response, trickle
+from tests.transport.hostile import HostileServer, Request, hang_up, response, trickle
 
 TOKEN = "deadbeef" * 4
 PRIVATE_KEY = "0badc0de" * 4
@@ -47,18 +47,6 @@ REFRESH = "feedface" * 4
 SLACK = 1.5  # seconds of scheduling slack on a loaded 2-core machine
 
 
-@pytest.fixture
-def serve() -> Iterator[Callable[..., HostileServer]]:
-    servers: list[HostileServer] = []
-
-    def start(script: Script, **options: object) -> HostileServer:
-        server = HostileServer(script, **options)  # type: ignore[arg-type]
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
 
 
 def session_for(url: str, **options: object) -> mailru_sync.TokenSession:

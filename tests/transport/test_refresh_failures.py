@@ -6,7 +6,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -19,17 +19,6 @@ from tests.transport.hostile import HostileServer, Request, Script, response
 PK, TOKEN, REFRESH = "0a" * 16, "deadbeef" * 4, "feedface" * 4
 
 
-@pytest.fixture
-def serve() -> Iterator[Callable[[Script], HostileServer]]:
-    servers: list[HostileServer] = []
-
-    def start(script: Script) -> HostileServer:
-        servers.append(HostileServer(script))
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.close()
 
 
 def test_a_failed_refresh_is_shared_by_the_threads_that_waited(

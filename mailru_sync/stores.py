@@ -1,0 +1,178 @@
+"""Token stores: where a session's token lives between requests, runs and processes.
+
+Why: a web app keeps one user's token across requests, a cron job across runs, and many worker
+processes share one app's tokens. A store is three operations a session needs, wired by the
+``store=`` option of every session class:
+
+* ``load() -> dict | None``: the token as :attr:`BaseSession.token` exported it (platform field
+  names plus ``expires_at``), or ``None`` when nothing is stored;
+* ``save(dict)``: keep a new token (called after every grant and refresh);
+* ``lock()``: a context manager held around a refresh, so of many processes refreshing the same
+  expired token only the first asks the platform; the others load what it saved.
+
+:class:`MemoryStore` serves one process; :class:`FileStore` several processes on one host
+(stdlib only). A Redis-backed store for many hosts is planned behind the ``[redis]`` extra.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from .exceptions import ConfigurationError, Error
+
+__all__ = ["FileStore", "MemoryStore", "StoreError", "TokenStore"]
+
+_FORMAT = "mailru_sync.token/1"
+
+
+class StoreError(Error):
+    """A token store could not be read, written or locked (the message says which file)."""
+
+
+@runtime_checkable
+class TokenStore(Protocol):
+    """What ``store=`` accepts."""
+
+    def load(self) -> dict[str, Any] | None: ...
+
+    def save(self, token: Mapping[str, Any]) -> None: ...
+
+    def lock(self) -> contextlib.AbstractContextManager[Any]: ...
+
+
+def _checked(token: object) -> dict[str, Any]:
+    if not isinstance(token, Mapping) or not (token.get("access_token") or
+                                               token.get("session_key")):
+        raise ConfigurationError(
+            "a store keeps token dicts as session.token exports them (with access_token); "
+            f"got {type(token).__name__}"
+        )
+    return dict(token)
+
+
+class MemoryStore:
+    """A store in this process's memory: tokens shared by the sessions of one process."""
+
+    def __init__(self, token: Mapping[str, Any] | None = None) -> None:
+        self._token = None if token is None else _checked(token)
+        self._lock = threading.RLock()
+
+    def load(self) -> dict[str, Any] | None:
+        with self._lock:
+            return None if self._token is None else dict(self._token)
+
+    def save(self, token: Mapping[str, Any]) -> None:
+        checked = _checked(token)
+        with self._lock:
+            self._token = checked
+
+    def lock(self) -> contextlib.AbstractContextManager[Any]:
+        return self._lock
+
+    def __repr__(self) -> str:
+        return f"<MemoryStore {'with' if self._token else 'without'} a token>"
+
+
+class FileStore:
+    """A JSON file, mode 0600, replaced atomically; a sidecar lock file serializes refreshes.
+
+    * Never half-written: the token goes to a temporary file in the same folder, is flushed to
+      disk, then renamed over the old one (``os.replace`` is atomic on POSIX).
+    * Inter-process lock: ``fcntl.flock`` on ``<path>.lock``, waited for at most
+      ``lock_timeout`` seconds; the kernel releases it when the holder dies, so a crashed
+      process never blocks the others.
+    * A corrupt file, or one that is not ours, raises :class:`StoreError` naming the path
+      instead of being overwritten or read as a token.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        if isinstance(lock_timeout, bool) or not isinstance(lock_timeout, (int, float)) or (
+            lock_timeout <= 0
+        ):
+            raise ConfigurationError(f"lock_timeout must be > 0 seconds, got {lock_timeout!r}")
+        self.lock_timeout = float(lock_timeout)
+        self._thread_lock = threading.RLock()
+
+    def load(self) -> dict[str, Any] | None:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"cannot read the token file {self.path}: {exc.strerror}") from None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise StoreError(
+                f"the token file {self.path} is not valid JSON; delete it and log in again"
+            ) from None
+        if not isinstance(data, dict) or data.get("format") != _FORMAT:
+            raise StoreError(
+                f"{self.path} is not a mailru_sync token file; point the store at another path"
+            )
+        token = data.get("token")
+        if not isinstance(token, dict):
+            raise StoreError(f"the token file {self.path} has no token; log in again")
+        return token
+
+    def save(self, token: Mapping[str, Any]) -> None:
+        payload = json.dumps({"format": _FORMAT, "token": _checked(token)}, indent=1)
+        folder = self.path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=folder)
+        except OSError as exc:
+            raise StoreError(f"cannot write the token file {self.path}: {exc.strerror}") from None
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                os.fchmod(handle.fileno(), 0o600)
+                handle.write(payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, self.path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise StoreError(f"cannot write the token file {self.path}: {exc.strerror}") from None
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        import fcntl  # POSIX only; imported here so the module loads everywhere
+
+        with self._thread_lock:
+            lock_path = self.path.with_name(self.path.name + ".lock")
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                deadline = time.monotonic() + self.lock_timeout
+                while True:
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except OSError as exc:
+                        if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                            raise StoreError(
+                                f"cannot lock {lock_path}: {exc.strerror}"
+                            ) from None
+                        if time.monotonic() >= deadline:
+                            raise StoreError(
+                                f"another process held {lock_path} for more than "
+                                f"{self.lock_timeout:g} s; is a refresh stuck?"
+                            ) from None
+                        time.sleep(0.01)
+                yield
+            finally:
+                os.close(fd)  # closing releases the flock
+
+    def __repr__(self) -> str:
+        return f"<FileStore {str(self.path)!r}>"
