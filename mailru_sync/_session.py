@@ -28,7 +28,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from typing import Any, ClassVar, Literal, TypeVar, cast
+from typing import Any, ClassVar, Literal, Protocol, TypeVar, cast, runtime_checkable
 from urllib.parse import unquote, urlencode, urlsplit
 
 import requests
@@ -171,7 +171,7 @@ class BaseSession(requests.Session):
         timeout: TimeoutOption = DEFAULT_TIMEOUT,
         max_retries: int | Retry | RetryPolicy | None = None,
         pool_maxsize: int = DEFAULT_POOL_MAXSIZE,
-        rate_limit: float | None = None,
+        rate_limit: float | Limiter | None = None,
         retry_on_flood: int | bool = 0,
         flood_wait: float = 1.0,
         retry_writes: bool = False,
@@ -204,8 +204,13 @@ class BaseSession(requests.Session):
         if pool_maxsize < 1:
             raise ConfigurationError(f"pool_maxsize must be >= 1, got {pool_maxsize}")
         self.pool_maxsize = pool_maxsize
-        #: Client-side pacing (calls per second), or ``None``.
-        self.rate_limiter = None if rate_limit is None else RateLimiter(rate_limit)
+        #: Client-side pacing: a limiter with ``acquire()`` (``RateLimiter``, or a shared
+        #: ``mailru_sync.stores.RedisRateLimiter``), built from a number of calls per second.
+        self.rate_limiter: Limiter | None
+        if rate_limit is None or isinstance(rate_limit, Limiter):
+            self.rate_limiter = rate_limit
+        else:
+            self.rate_limiter = RateLimiter(rate_limit)
         if isinstance(retry_on_flood, bool):
             retry_on_flood = 3 if retry_on_flood else 0
         if not isinstance(retry_on_flood, int) or retry_on_flood < 0:
@@ -1007,6 +1012,13 @@ def _http_status_error(
         snippet=snippet,
         retry_after=parse_retry_after(response.headers.get("Retry-After")),
     )
+
+
+@runtime_checkable
+class Limiter(Protocol):
+    """What ``rate_limit=`` accepts besides a number: anything that waits for a call slot."""
+
+    def acquire(self) -> float: ...
 
 
 _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))

