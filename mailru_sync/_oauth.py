@@ -8,9 +8,11 @@ an authorization code is single-use and a replayed refresh may rotate tokens.
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
 
 from ._redact import mask
 from ._response import decode_json
@@ -18,6 +20,7 @@ from .exceptions import (
     AccessDeniedError,
     AppNotAvailableError,
     BlockedUserError,
+    ConfigurationError,
     InvalidClientError,
     InvalidCodeError,
     InvalidCredentialsError,
@@ -25,6 +28,7 @@ from .exceptions import (
     InvalidRefreshTokenError,
     OAuthError,
     ResponseError,
+    StateMismatchError,
 )
 
 if TYPE_CHECKING:
@@ -145,3 +149,40 @@ def _token_exchange(
     token = dict(body)
     session._remember_secrets(token.get("access_token"), token.get("refresh_token"))
     return token
+
+
+def code_from_callback(callback: str, expected_state: str | None) -> str:
+    """The ``code`` of an OAuth callback, after checking its ``state`` and error fields.
+
+    ``callback`` is the full callback URL (``request.build_absolute_uri()``,
+    ``request.url``) or just its query string. Raises :class:`AccessDeniedError` when the
+    user refused, :class:`StateMismatchError` when ``state`` differs from ``expected_state``
+    (compared in constant time), :class:`OAuthError` for other errors or a missing code.
+    """
+    if not isinstance(callback, str):
+        raise ConfigurationError("callback must be the callback URL or its query string")
+    if "?" in callback or "://" in callback or "#" in callback:
+        parts = urlsplit(callback)
+        params = dict(parse_qsl(parts.query, keep_blank_values=True))
+        params.update(parse_qsl(parts.fragment, keep_blank_values=True))
+    else:
+        params = dict(parse_qsl(callback.lstrip("?"), keep_blank_values=True))
+    error = params.get("error")
+    if error:
+        raise oauth_error(error, params.get("error_description", ""), grant="authorization")
+    if expected_state is not None and not hmac.compare_digest(
+        params.get("state", "").encode(), expected_state.encode()
+    ):
+        raise StateMismatchError(
+            "the callback's state does not match the login it should answer (a forged, "
+            "replayed or foreign callback); start the login again",
+            error="state_mismatch",
+        )
+    code = params.get("code")
+    if not code:
+        raise OAuthError(
+            f"the callback has no code (parameters: {sorted(params)}); pass the full callback "
+            "URL the platform redirected to",
+            error="missing_code",
+        )
+    return code

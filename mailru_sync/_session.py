@@ -310,6 +310,8 @@ class BaseSession(requests.Session):
         #: raised: the call that refreshed still succeeds and the session keeps the token).
         self.last_persist_error: Exception | None = None
         self._refresh_owner: int | None = None
+        #: The ``state`` of the last :meth:`authorization_url` (random unless given).
+        self.oauth_state: str | None = None
         self._own_refresh_lock = refresh_lock is None
         self._pid = os.getpid()
         _SESSIONS.add(self)
@@ -460,6 +462,25 @@ class BaseSession(requests.Session):
     def can_refresh(self) -> bool:
         """True when this session holds a refresh token and knows how to use it."""
         return bool(self.refresh_token) and self._supports_refresh()
+
+    def code_from_callback(self, callback: str, state: str | None = None) -> str:
+        """The authorization code from the platform's redirect to your callback.
+
+        ``callback`` is the full callback URL or its query string; ``state`` the value the
+        login started with (default: the one the last :meth:`authorization_url` generated on
+        this session; keep it in the user's web session between the two requests). Raises
+        :class:`~mailru_sync.AccessDeniedError` if the user refused and
+        :class:`~mailru_sync.StateMismatchError` for a forged or foreign callback.
+        """
+        from ._oauth import code_from_callback
+
+        expected = state if state is not None else self.oauth_state
+        if expected is None:
+            raise ConfigurationError(
+                "code_from_callback needs the state the login started with: pass state= (as "
+                "authorization_url made it) so forged callbacks are refused"
+            )
+        return code_from_callback(callback, expected)
 
     def refresh(self) -> BaseSession:
         """Exchange the refresh token for a new access token now (single flight)."""

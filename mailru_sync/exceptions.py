@@ -39,6 +39,7 @@ __all__ = [
     "SessionError",
     "SessionExpiredError",
     "SignatureError",
+    "StateMismatchError",
     "TLSError",
     "TransportError",
     "UnexpectedPageError",
@@ -278,6 +279,11 @@ class AccessDeniedError(OAuthError):
 
 class BlockedUserError(OAuthError):
     """The account is blocked; the user must restore it on the platform's site."""
+
+
+class StateMismatchError(OAuthError):
+    """The callback's ``state`` is not the one this login started with: a forged or replayed
+    callback (CSRF), or a callback of another login. Start the login again."""
 
 
 class InvalidGrantError(OAuthError):

@@ -15,6 +15,7 @@ that. The emulator accepts both.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlencode
@@ -237,8 +238,10 @@ class MailruSession(BaseSession):
         }
         if scope_text:
             query["scope"] = scope_text
-        if state is not None:
-            query["state"] = state
+        # A fresh random state unless one is given: the callback must bring it back
+        # (code_from_callback checks it), which defeats forged callbacks (CSRF).
+        self.oauth_state = secrets.token_urlsafe(24) if state is None else state
+        query["state"] = self.oauth_state
         if display is not None:
             query["display"] = display
         return f"{self.url(self.AUTHORIZE_URL)}?{urlencode(query)}"

@@ -10,6 +10,7 @@ client-server; else :class:`~mailru_sync.ConfigurationError`.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlencode
@@ -209,8 +210,10 @@ class OkSession(BaseSession):
             "redirect_uri": redirect_uri or self.default_redirect_uri,
             "layout": layout,
         }
-        if state is not None:
-            query["state"] = state
+        # A fresh random state unless one is given: the callback must bring it back
+        # (code_from_callback checks it), which defeats forged callbacks (CSRF).
+        self.oauth_state = secrets.token_urlsafe(24) if state is None else state
+        query["state"] = self.oauth_state
         return f"{self.url(self.AUTHORIZE_URL)}?{urlencode(query)}"
 
     def _require_secret(self, grant: str) -> None:
