@@ -637,6 +637,14 @@ class BaseEmulator:
                 raise KeyError(f"unknown token {token!r}")
             record.revoked = True
 
+    def revoke_refresh_token(self, refresh_token: str) -> None:
+        """Make ``refresh_token`` unknown from now on (the user revoked the app's access)."""
+        with self.world_lock:
+            world = getattr(self, "world", None)  # each platform's emulator has its own world
+            refresh_tokens: dict[str, Any] = getattr(world, "refresh_tokens", {})
+            if refresh_tokens.pop(refresh_token, None) is None:
+                raise KeyError("unknown refresh token")
+
     def expire_all_tokens(self) -> None:
         """Expire every token issued so far (tokens issued later are not affected)."""
         with self.world_lock:
