@@ -13,10 +13,28 @@ from collections.abc import Callable
 
 from .exceptions import ConfigurationError
 
-__all__ = ["RateLimiter"]
+__all__ = ["RateLimiter", "ReservingLimiter"]
 
 
-class RateLimiter:
+class ReservingLimiter:
+    """A limiter that reserves a slot (:meth:`reserve`, fast, under whatever lock it needs)
+    and then waits for it with no lock held: the shape every limiter of ours shares."""
+
+    _sleep: Callable[[float], None] = staticmethod(time.sleep)
+
+    def reserve(self) -> float:
+        """Reserve the next slot; return how long the caller must wait for it (no sleeping)."""
+        raise NotImplementedError
+
+    def acquire(self) -> float:
+        """Wait (outside any lock) until this caller's slot; return the seconds waited."""
+        delay = self.reserve()
+        if delay > 0:
+            self._sleep(delay)
+        return delay
+
+
+class RateLimiter(ReservingLimiter):
     """At most ``rate`` calls per second, spaced evenly, with up to ``burst`` calls at once.
 
     Thread-safe. ``clock``/``sleep`` are injectable for tests.
@@ -55,13 +73,6 @@ class RateLimiter:
             slot = max(self._next_free, earliest)
             self._next_free = slot + self._interval
             return max(0.0, slot - now)
-
-    def acquire(self) -> float:
-        """Wait (outside the lock) until this caller's slot; return the seconds waited."""
-        delay = self.reserve()
-        if delay > 0:
-            self._sleep(delay)
-        return delay
 
     def __repr__(self) -> str:
         return f"RateLimiter(rate={self.rate!r}, burst={self.burst!r})"

@@ -1055,14 +1055,14 @@ def _checked_token(value: object, owner: str) -> Mapping[str, Any] | None:
         return None
     if not isinstance(value, Mapping):
         raise ConfigurationError(
-            f"{owner}: token_loader must return a dict of token fields (as token_updater "
-            f"received it) or None, got {type(value).__name__}"
+            f"{owner}: token_loader (or the store's load()) must return a dict of token "
+            f"fields (as token_updater received it) or None, got {type(value).__name__}"
         )
     token = value.get("access_token") or value.get("session_key")
     if not isinstance(token, str) or not token:
         raise ConfigurationError(
-            f"{owner}: the dict token_loader returned has no access_token; return None when "
-            "nothing is stored"
+            f"{owner}: the dict token_loader (or the store) returned has no access_token; "
+            "return None when nothing is stored"
         )
     return value
 

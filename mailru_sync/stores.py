@@ -28,6 +28,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from ._ratelimit import ReservingLimiter
 from .exceptions import ConfigurationError, Error
 
 __all__ = [
@@ -269,7 +270,7 @@ return string.format('%.6f', slot - now)
 """
 
 
-class RedisRateLimiter:
+class RedisRateLimiter(ReservingLimiter):
     """One calls-per-second budget shared by every process and host using ``key``.
 
     Pass it as ``rate_limit=`` to any session. Each call reserves its slot atomically in Redis
@@ -296,13 +297,6 @@ class RedisRateLimiter:
             raise StoreError(
                 f"Redis rate limiter {self.key!r} failed ({type(exc).__name__})"
             ) from None
-
-    def acquire(self) -> float:
-        """Wait for this caller's slot; return how long that was."""
-        delay = self.reserve()
-        if delay > 0:
-            self._sleep(delay)
-        return delay
 
     def __repr__(self) -> str:
         return f"<RedisRateLimiter {self.key!r} {self.rate:g}/s>"
