@@ -37,6 +37,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
 from . import _budget
+from ._fastpath import route_for
 from ._ratelimit import RateLimiter
 from ._redact import Redactor, install_urllib3_filter, mask, redact_params
 from ._response import decode_json, parse_retry_after, snippet_of
@@ -744,11 +745,12 @@ class BaseSession(requests.Session):
             with self._state_lock:
                 token_used = self.access_token
                 signed = self._sign(method, serialized)
-            verb = self._choose_verb(method, signed, http_method, is_write)
+            encoded = urlencode(signed)
+            verb = self._choose_verb(method, signed, http_method, is_write, encoded)
             if self.rate_limiter is not None:
                 self.rate_limiter.acquire()
             try:
-                body, status = self._send(verb, method, signed)
+                body, status = self._send(verb, method, signed, encoded)
             except TransportError as exc:
                 kind = "read" if exc.may_have_reached else "connect"
                 if (
@@ -822,6 +824,7 @@ class BaseSession(requests.Session):
         signed: Mapping[str, str],
         http_method: str | None,
         write: bool | None,
+        encoded: str | None = None,
     ) -> str:
         if http_method is not None:
             verb = str(http_method).upper()
@@ -832,7 +835,9 @@ class BaseSession(requests.Session):
             return verb
         if write if write is not None else self.is_write(method):
             return "POST"
-        length = len(self._api_url(method)) + 1 + len(urlencode(signed))
+        if encoded is None:
+            encoded = urlencode(signed)
+        length = len(self._api_url(method)) + 1 + len(encoded)
         return "POST" if length > MAX_GET_URL_LENGTH else "GET"
 
     def _build_request(self, verb: str, method: str, signed: Mapping[str, str]) -> requests.Request:
@@ -841,13 +846,31 @@ class BaseSession(requests.Session):
             return requests.Request("GET", url, params=dict(signed))
         return requests.Request("POST", url, data=dict(signed))
 
-    def _send(self, verb: str, method: str, signed: Mapping[str, str]) -> tuple[Any, int]:
+    def _send(
+        self, verb: str, method: str, signed: Mapping[str, str], encoded: str | None = None
+    ) -> tuple[Any, int]:
         url = self._api_url(method)
-        payload: dict[str, Any] = (
-            {"params": dict(signed)} if verb == "GET" else {"data": dict(signed)}
-        )
         started = time.monotonic()
-        response = self.transport(verb, url, what=method, **payload)
+        route = route_for(self, url) if encoded is not None else None
+        if route is not None:
+            query = cast(str, encoded)
+
+            def direct(timeout: tuple[float | None, float | None]) -> requests.Response:
+                return route.send(self, verb, query, timeout)
+
+            response = self._exchange(
+                url,
+                what=method,
+                limit=self.max_body_size,
+                configured=self.timeout,
+                refuse_redirects=True,
+                send=direct,
+            )
+        else:
+            payload: dict[str, Any] = (
+                {"params": dict(signed)} if verb == "GET" else {"data": dict(signed)}
+            )
+            response = self.transport(verb, url, what=method, **payload)
         raw = response.content
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
@@ -899,7 +922,33 @@ class BaseSession(requests.Session):
                 "and follow each hop after checking where it goes"
             )
         kwargs.pop("stream", None)
-        limit = self.max_body_size if max_body is None else max_body
+        configured = kwargs.pop("timeout", None) or self.timeout
+
+        def through_requests(timeout: tuple[float | None, float | None]) -> requests.Response:
+            return self.request(
+                verb, url, allow_redirects=False, stream=True, timeout=timeout, **kwargs
+            )
+
+        return self._exchange(
+            url,
+            what=what,
+            limit=self.max_body_size if max_body is None else max_body,
+            configured=configured,
+            refuse_redirects=follow is None,
+            send=through_requests,
+        )
+
+    def _exchange(
+        self,
+        url: str,
+        *,
+        what: str,
+        limit: int,
+        configured: TimeoutOption,
+        refuse_redirects: bool,
+        send: Callable[[tuple[float | None, float | None]], requests.Response],
+    ) -> requests.Response:
+        """One bounded exchange (see :meth:`transport`); ``send`` puts the request on the wire."""
         if self._pid != os.getpid():
             self._reset_after_fork()
         with self.budget_scope(what) as budget:
@@ -909,18 +958,15 @@ class BaseSession(requests.Session):
                     "was sent",
                     method=what,
                 )
-            configured = kwargs.pop("timeout", None) or self.timeout
             connect, read = (
                 configured if isinstance(configured, tuple) else (configured, configured)
             )
-            kwargs["timeout"] = (budget.socket_timeout(connect), budget.socket_timeout(read))
+            timeout = (budget.socket_timeout(connect), budget.socket_timeout(read))
             budget.attempts += 1
             with watching(budget.deadline) as watch:
                 _transport_local.active = True
                 try:
-                    response = self.request(
-                        verb, url, allow_redirects=False, stream=True, **kwargs
-                    )
+                    response = send(timeout)
                     response._content = read_body(
                         response, what=what, budget=budget, max_body=limit
                     )
@@ -946,7 +992,7 @@ class BaseSession(requests.Session):
                     ) from None
                 finally:
                     _transport_local.active = False
-            if 300 <= response.status_code < 400 and follow is None:
+            if 300 <= response.status_code < 400 and refuse_redirects:
                 raise HTTPStatusError(
                     f"{what}: {where(url)} answered HTTP {response.status_code}, a redirect to "
                     f"{self._redact(safe_location(response.headers.get('Location')))}; API and "

@@ -79,6 +79,7 @@ class HostileServer:
             if self.tls is not None:
                 conn.settimeout(1)
                 conn = self.tls.wrap_socket(conn, server_side=True)
+                self._open.append(conn)  # the raw socket is detached now: close() must see this
             conn.settimeout(10)
             buffer = b""
             while not self._stop.is_set():
