@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 __all__ = ["Budget", "current", "scope"]
 
@@ -77,16 +76,30 @@ def current() -> Budget | None:
     return getattr(_local, "budget", None)
 
 
-@contextmanager
-def scope(seconds: float, what: str) -> Iterator[Budget]:
-    """Enter a budget of ``seconds``, or join the one this thread is already inside."""
-    outer = current()
-    if outer is not None:
-        yield outer
-        return
-    budget = Budget(seconds, what)
-    _local.budget = budget
-    try:
-        yield budget
-    finally:
-        _local.budget = None
+class scope:
+    """Enter a budget of ``seconds``, or join the one this thread is already inside.
+
+    A class rather than a generator context manager: it runs twice per API call, and the
+    generator machinery cost more than the bookkeeping itself.
+    """
+
+    __slots__ = ("_budget", "outermost")
+
+    def __init__(self, seconds: float, what: str) -> None:
+        outer: Budget | None = getattr(_local, "budget", None)
+        #: Whether this scope opened the budget (rather than joining an outer one).
+        self.outermost = outer is None
+        self._budget = Budget(seconds, what) if outer is None else outer
+
+    @property
+    def budget(self) -> Budget:
+        return self._budget
+
+    def __enter__(self) -> Budget:
+        if self.outermost:
+            _local.budget = self._budget
+        return self._budget
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.outermost:
+            _local.budget = None

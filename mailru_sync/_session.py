@@ -614,29 +614,16 @@ class BaseSession(requests.Session):
             kwargs["timeout"] = self.timeout
         return super().request(method, url, *args, **kwargs)
 
-    @contextlib.contextmanager
-    def budget_scope(self, what: str) -> Iterator[_budget.Budget]:
+    def budget_scope(self, what: str) -> _BudgetScope:
         """Bound everything inside (calls, refreshes, login hops) by one :attr:`deadline`.
 
-        Nested scopes of the same thread join the outermost one, so a refresh inside a call, or
-        every page of a login flow, spends the budget of what the user called. A library
-        exception leaving the outermost scope is stamped with ``attempts`` and ``elapsed`` and
-        scrubbed of every secret this session knows (message, attributes, chain).
+        ``with session.budget_scope("my job") as budget:``. Nested scopes of the same thread
+        join the outermost one, so a refresh inside a call, or every page of a login flow,
+        spends the budget of what the user called. A library exception leaving the outermost
+        scope is stamped with ``attempts`` and ``elapsed`` and scrubbed of every secret this
+        session knows (message, attributes, chain).
         """
-        outermost = _budget.current() is None
-        with _budget.scope(self.deadline, what) as budget:
-            if not outermost:
-                yield budget
-                return
-            try:
-                yield budget
-            except Error as exc:
-                exc.attempts = budget.attempts
-                exc.elapsed = budget.elapsed()
-                if isinstance(exc, (TransportError, ResponseError)) and exc.args:
-                    exc.args = (f"{exc.args[0]} [{budget.summary()}]", *exc.args[1:])
-                self._redact.scrub(exc)
-                raise
+        return _BudgetScope(self, what)
 
     def url(self, url: str) -> str:
         """``url`` moved to ``base_url`` when one is set (the paths stay)."""
@@ -1064,6 +1051,32 @@ class BaseSession(requests.Session):
 
     def _refresh_grant(self) -> TokenData:
         raise NotImplementedError
+
+
+class _BudgetScope:
+    """The context manager of :meth:`BaseSession.budget_scope` (a class: it runs twice a call)."""
+
+    __slots__ = ("_scope", "_session")
+
+    def __init__(self, session: BaseSession, what: str) -> None:
+        self._session = session
+        self._scope = _budget.scope(session.deadline, what)
+
+    def __enter__(self) -> _budget.Budget:
+        return self._scope.__enter__()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        scope = self._scope
+        scope.__exit__()
+        if scope.outermost and isinstance(exc, Error):
+            budget = scope.budget
+            exc.attempts = budget.attempts
+            exc.elapsed = budget.elapsed()
+            if isinstance(exc, (TransportError, ResponseError)) and exc.args:
+                exc.args = (f"{exc.args[0]} [{budget.summary()}]", *exc.args[1:])
+            self._session._redact.scrub(exc)
 
 
 def _http_status_error(
