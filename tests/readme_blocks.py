@@ -29,8 +29,14 @@ README = Path(__file__).resolve().parent.parent / "README.rst"
 _MARKER = re.compile(r"^\.\.\s+readme-test:\s*(\S+)\s*(.*?)\s*$")
 _DIRECTIVE = re.compile(r"^(\s*)\.\.\s+(?:code-block|code|sourcecode)::\s*(\S*)\s*$")
 _UNDERLINE = re.compile(r"^([=\-~^\"'`#*+.:_])\1+\s*$")
-_LANGUAGE_KINDS = {"python": "python", "pycon": "python", "console": "shell", "bash": "shell",
-                   "shell": "shell", "sh": "shell"}
+_LANGUAGE_KINDS = {
+    "python": "python",
+    "pycon": "python",
+    "console": "shell",
+    "bash": "shell",
+    "shell": "shell",
+    "sh": "shell",
+}
 
 
 @dataclass(frozen=True)
@@ -149,8 +155,9 @@ def parse(text: str) -> list[Block]:
         first, body = _body(lines, opener, _indent(lines[start]))
         index += 1
         blocks.append(
-            Block(section, index, first + 1, intro, kind, argument,
-                  textwrap.dedent("\n".join(body)))
+            Block(
+                section, index, first + 1, intro, kind, argument, textwrap.dedent("\n".join(body))
+            )
         )
     return blocks
 

@@ -26,7 +26,6 @@ import hashlib
 import inspect
 import io
 import json
-import os
 import re
 import select
 import shlex
@@ -186,11 +185,12 @@ def _split_comment(line: str) -> tuple[str, str]:
 def _check_signature(obj: Any, names: list[str], defaults: dict[str, Any], where: str) -> None:
     """``names`` lead the positional parameters; the rest are optional; listed defaults hold."""
     params = [
-        p for p in inspect.signature(obj).parameters.values()
+        p
+        for p in inspect.signature(obj).parameters.values()
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
     ]
     assert [p.name for p in params[: len(names)]] == names, f"{where}: {inspect.signature(obj)}"
-    for param in params[len(names):]:
+    for param in params[len(names) :]:
         assert param.default is not param.empty, f"{where}: {param.name} is required too"
     by_name = {p.name: p for p in params}
     for name, value in defaults.items():
@@ -205,10 +205,11 @@ def _run_signatures(block: Block, request: pytest.FixtureRequest) -> None:
         where = f"{block.name}: {line.strip()}"
         same = re.fullmatch(r"(\w+(?:\s*/\s*\w+)+)\s*\(same as (\w+)\*\)", code)
         if same:
-            names = re.split(r"\s*/\s*", same.group(1))
-            prefix = os.path.commonprefix(names)
-            for name in names:
-                template = listed[same.group(2) + name[len(prefix):]]
+            for name in re.split(r"\s*/\s*", same.group(1)):
+                # PasswordClientSession is listed as ImplicitClientSession: swap the first word.
+                like = re.sub(r"^[A-Z][a-z]*", same.group(2), name)
+                assert like in listed, f"{where}: {like} is not listed above"
+                template = listed[like]
                 _check_signature(getattr(module, name), *template, where)
             continue
         call = ast.parse(code, mode="eval").body
@@ -254,10 +255,15 @@ def _argv(command: list[str], block: Block) -> list[str]:
         return [sys.executable, *args]
     if program == "mailru-sync":
         script = Path(sys.executable).with_name("mailru-sync")
-        return [str(script), *args] if script.exists() else [sys.executable, "-m", "mailru_sync",
-                                                              *args]
-    pytest.fail(f"{block.name}: cannot run {program!r} offline; mark the block "
-                "'.. readme-test: skip REASON' if it needs the network")
+        return (
+            [str(script), *args]
+            if script.exists()
+            else [sys.executable, "-m", "mailru_sync", *args]
+        )
+    pytest.fail(
+        f"{block.name}: cannot run {program!r} offline; mark the block "
+        "'.. readme-test: skip REASON' if it needs the network"
+    )
 
 
 def _free_port() -> int:
@@ -296,13 +302,25 @@ def _call_announced(doc: dict[str, Any]) -> None:
     """A signed call with the announced credentials (retries ride out ``--fail-rate``)."""
     app, user, url = doc["app"], doc["user"], doc["url"]
     if doc["platform"] == "ok":
-        ok_session = ok.ClientSession(app["app_id"], app["app_key"], user["access_token"],
-                                      user["session_secret_key"], base_url=url, max_retries=10)
+        ok_session = ok.ClientSession(
+            app["app_id"],
+            app["app_key"],
+            user["access_token"],
+            user["session_secret_key"],
+            base_url=url,
+            max_retries=10,
+        )
         with ok_session:
             assert ok.API(ok_session).users.getCurrentUser()["uid"] == user["uid"]
         return
-    session = mailru_sync.ClientSession(app["app_id"], app["private_key"], user["access_token"],
-                                        user["uid"], base_url=url, max_retries=10)
+    session = mailru_sync.ClientSession(
+        app["app_id"],
+        app["private_key"],
+        user["access_token"],
+        user["uid"],
+        base_url=url,
+        max_retries=10,
+    )
     with session:
         assert mailru_sync.API(session).users.getInfo()[0]["uid"] == user["uid"]
 
@@ -316,8 +334,9 @@ def _run_shell(block: Block, request: pytest.FixtureRequest) -> None:
         if "emulator" in command:
             _run_emulator_command(argv, where)
             continue
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False,
-                              cwd=ROOT)
+        proc = subprocess.run(
+            argv, capture_output=True, text=True, timeout=120, check=False, cwd=ROOT
+        )
         assert proc.returncode == 0, f"{where}\n{proc.stdout}\n{proc.stderr}"
 
 
@@ -348,7 +367,7 @@ def _run_skip(block: Block, request: pytest.FixtureRequest) -> None:
     for command in _commands(block):
         install = command[:2] == ["pip", "install"] or command[1:4] == ["-m", "pip", "install"]
         assert install, f"{block.name}: only installs may be skipped, not {shlex.join(command)}"
-        for target in command[command.index("install") + 1:]:
+        for target in command[command.index("install") + 1 :]:
             for extra in re.findall(r"\[([\w,]+)\]", target):
                 assert set(extra.split(",")) <= extras, f"{block.name}: no extra {extra!r}"
     pytest.skip(f"README.rst:{block.line}: {block.argument}")
