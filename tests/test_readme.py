@@ -1,35 +1,408 @@
-"""README.rst's runnable examples run as written (doc examples are tests)."""
+"""Every literal block of README.rst is a test (doc examples are tests).
+
+Each block is found by ``tests/readme_blocks.py`` and run according to its kind:
+
+* Python samples are executed as written against the emulators (the pytest plugin's fixtures).
+  Only the origin is substituted: the samples read ``MAILRU_BASE_URL`` / ``OK_BASE_URL``, which
+  the test points at the emulators, whose worlds are seeded with the samples' documented
+  credentials. Every API method a sample names must reach an emulator, and ``test_*`` functions a
+  sample defines are called with the fixtures they name.
+* Shell commands run in subprocesses (an ``emulator`` command until it announces itself; its
+  ``--port`` is the origin, so it is replaced by a free one).
+* Call-signature listings are compared with the real signatures, worked signature examples are
+  recomputed, the Quickstart commands are matched with what ``.ci/run`` runs, and a block marked
+  ``skip`` (network only) is reported as skipped with the README's own reason.
+
+A block of an unknown kind fails, and the number of blocks is checked against a plain scan of
+the README, so a new sample can never go untested.
+"""
 
 from __future__ import annotations
 
+import ast
+import configparser
 import contextlib
+import hashlib
+import inspect
 import io
-import textwrap
+import json
+import re
+import select
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import tokenize
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
-README = Path(__file__).resolve().parent.parent / "README.rst"
+import pytest
+
+import mailru_sync
+import mailru_sync.ok as ok
+from mailru_sync.testing._server import BaseEmulator
+from tests.readme_blocks import README, Block, opener_lines, readme_blocks
+
+BLOCKS = readme_blocks()
+ROOT = README.parent
+
+# ---- Python samples ------------------------------------------------------------------------------
+
+#: ``api.friends.get(``, ``API(session).stream.post(``, ``api('users.getInfo'`` -> method names.
+_API_METHOD = re.compile(r"\b(?:api|API\([^()]*\))\s*(?:\.(\w+)\.(\w+)\s*\(|\(\s*'([\w.]+)')")
 
 
-def _literal_block_after(marker: str) -> str:
-    text = README.read_text(encoding="utf-8")
-    start = text.index(marker) + len(marker)
-    lines = []
-    for line in text[start:].splitlines()[1:]:
-        if line and not line.startswith("    "):
-            break
-        lines.append(line)
-    return textwrap.dedent("\n".join(lines))
+def _named_api_methods(code: str) -> set[str]:
+    return {m.group(3) or f"{m.group(1)}.{m.group(2)}" for m in _API_METHOD.finditer(code)}
 
 
-def test_emulator_example_runs() -> None:
-    code = _literal_block_after("In Python::")
-    assert "MailruEmulator" in code
+def _called_methods(emulators: list[BaseEmulator]) -> set[str]:
+    return {r.params.get("method", "") for emu in emulators for r in emu.requests}
+
+
+def _run_python(block: Block, request: pytest.FixtureRequest) -> None:
+    mailru = request.getfixturevalue("mailru_emulator")
+    okru = request.getfixturevalue("ok_emulator")
+    monkeypatch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
+    monkeypatch.setenv("MAILRU_BASE_URL", mailru.url)
+    monkeypatch.setenv("OK_BASE_URL", okru.url)
+    monkeypatch.chdir(request.getfixturevalue("tmp_path"))
+    # Leading newlines keep README.rst's line numbers in tracebacks.
+    code = compile("\n" * (block.line - 1) + block.code, str(README), "exec")
+    namespace: dict[str, Any] = {"__name__": "__readme__"}
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(code, "README.rst", "exec"), {})
-    printed = out.getvalue()
-    assert "'uid': '1324730981306483817'" in printed
-    assert "'faults_injected'" in printed
+        exec(code, namespace)
+        tests_run = _call_sample_tests(namespace, request)
+    stdout = out.getvalue()
+
+    emulators = [mailru, okru, *(v for v in namespace.values() if isinstance(v, BaseEmulator))]
+    for emu in emulators:
+        assert emu.errors == [], f"{block.name}: the emulator failed:\n{emu.errors[0]}"
+    for variable, emu in (("MAILRU_BASE_URL", mailru), ("OK_BASE_URL", okru)):
+        if variable in block.code:
+            assert emu.requests, f"{block.name}: nothing reached {variable}'s emulator"
+    missing = _named_api_methods(block.code) - _called_methods(emulators)
+    assert not missing, f"{block.name}: these calls never reached an emulator: {sorted(missing)}"
+    if "def test_" in block.code:
+        assert tests_run, f"{block.name}: defines a test function that was not run"
+    for prefix, check in EXPECTATIONS.items():
+        if block.intro.startswith(prefix):
+            check(block, stdout, namespace)
+
+
+def _call_sample_tests(namespace: dict[str, Any], request: pytest.FixtureRequest) -> int:
+    """Run the sample's ``test_*`` functions, passing the fixtures their parameters name."""
+    count = 0
+    for name, func in list(namespace.items()):
+        if name.startswith("test_") and callable(func):
+            params = inspect.signature(func).parameters
+            func(**{param: request.getfixturevalue(param) for param in params})
+            count += 1
+    return count
+
+
+def _check_emulator_sample(block: Block, stdout: str, namespace: dict[str, Any]) -> None:
+    """The faults the sample queues are injected, and its printed counters say so."""
+    emu = namespace["emu"]
+    queued = sum(int(n) for n in re.findall(r"\.(?:fail_next|flood_next)\((\d+)", block.code))
+    assert queued > 0, "the emulator sample no longer queues faults"
+    assert emu.pending_faults == 0, "queued faults were never triggered"
+    printed = re.findall(r"'faults_injected': (\d+)", stdout)
+    assert printed, stdout
+    assert int(printed[-1]) == emu.counters["faults_injected"] == queued
+    assert "'uid': '1324730981306483817'" in stdout
+    if "expire_token" in block.code:
+        assert "expired: 102" in stdout
+
+
+def _check_vectors_reproduced(block: Block, stdout: str, namespace: dict[str, Any]) -> None:
+    """The library prints every signature and URL of the worked examples above the sample."""
+    vectors = [b for b in BLOCKS if b.section == block.section and b.kind == "vector"]
+    assert vectors
+    printed = stdout.splitlines()
+    for vector in vectors:
+        for line in vector.lines():
+            match = _ARROW.match(line)
+            if match and match.group(1) == "sig":
+                assert f"sig={match.group(2)}" in stdout, f"{vector.name}: {line}"
+            if line.startswith("GET "):
+                assert line[4:] in printed, f"{vector.name}: {line}"
+
+
+#: Extra checks for particular samples, keyed by the start of their introducing paragraph.
+EXPECTATIONS: dict[str, Callable[[Block, str, dict[str, Any]], None]] = {
+    "In Python": _check_emulator_sample,
+    "``session.prepare_call()`` signs without sending": _check_vectors_reproduced,
+}
+
+# ---- worked signature examples -------------------------------------------------------------------
+
+_ARROW = re.compile(r"^→\s*(\w+)\s*=\s*([0-9a-f]{32})(?:\s+\(.*\))?$")
+
+
+def _run_vector(block: Block, request: pytest.FixtureRequest) -> None:
+    """``STRING`` / ``→ name=md5(STRING)`` pairs; a ``GET`` URL carries the same signature."""
+    values: dict[str, str] = {}
+    hashed: str | None = None
+    signed = ""
+    urls = []
+    for line in block.lines():
+        match = _ARROW.match(line)
+        if match:
+            assert hashed is not None, f"{block.name}: {line!r} follows no string"
+            assert hashlib.md5(hashed.encode()).hexdigest() == match.group(2), line
+            values[match.group(1)] = match.group(2)
+            signed = hashed if match.group(1) == "sig" else signed
+            hashed = None
+        elif line.startswith("GET "):
+            urls.append(line[4:])
+        else:
+            if "secret" in values:  # a derived secret is what the next string ends with
+                assert line.endswith(values["secret"]), line
+            hashed = line
+    assert "sig" in values, f"{block.name}: no '→ sig=' line"
+    for url in urls:
+        sent = dict(parse_qsl(urlsplit(url).query))
+        assert sent.pop("sig") == values["sig"]
+        for key, value in sent.items():
+            assert f"{key}={value}" in signed, f"{key}={value} is sent but not signed"
+
+
+# ---- call-signature listings ---------------------------------------------------------------------
+
+
+def _split_comment(line: str) -> tuple[str, str]:
+    for token in tokenize.generate_tokens(io.StringIO(line).readline):
+        if token.type == tokenize.COMMENT:
+            return line[: token.start[1]].strip(), token.string[1:].strip()
+    return line.strip(), ""
+
+
+def _check_signature(obj: Any, names: list[str], defaults: dict[str, Any], where: str) -> None:
+    """``names`` lead the positional parameters; the rest are optional; listed defaults hold."""
+    params = [
+        p
+        for p in inspect.signature(obj).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    assert [p.name for p in params[: len(names)]] == names, f"{where}: {inspect.signature(obj)}"
+    for param in params[len(names) :]:
+        assert param.default is not param.empty, f"{where}: {param.name} is required too"
+    by_name = {p.name: p for p in params}
+    for name, value in defaults.items():
+        assert by_name[name].default == value, f"{where}: {name} defaults to something else"
+
+
+def _run_signatures(block: Block, request: pytest.FixtureRequest) -> None:
+    module = __import__(block.argument, fromlist=["_"])
+    listed: dict[str, tuple[list[str], dict[str, Any]]] = {}
+    for line in block.lines():
+        code, comment = _split_comment(line)
+        where = f"{block.name}: {line.strip()}"
+        same = re.fullmatch(r"(\w+(?:\s*/\s*\w+)+)\s*\(same as (\w+)\*\)", code)
+        if same:
+            for name in re.split(r"\s*/\s*", same.group(1)):
+                # PasswordClientSession is listed as ImplicitClientSession: swap the first word.
+                like = re.sub(r"^[A-Z][a-z]*", same.group(2), name)
+                assert like in listed, f"{where}: {like} is not listed above"
+                template = listed[like]
+                _check_signature(getattr(module, name), *template, where)
+            continue
+        call = ast.parse(code, mode="eval").body
+        assert isinstance(call, ast.Call) and isinstance(call.func, ast.Name), where
+        target = getattr(module, call.func.id)
+        if not call.args and not call.keywords:  # full_scope()   # 'its result'
+            assert target() == ast.literal_eval(comment), where
+            continue
+        names = [arg.id for arg in call.args if isinstance(arg, ast.Name)]
+        assert len(names) == len(call.args), where
+        defaults = {kw.arg or "": ast.literal_eval(kw.value) for kw in call.keywords}
+        template = ([*names, *defaults], defaults)
+        listed[call.func.id] = template
+        _check_signature(target, *template, where)
+        also = re.fullmatch(r"and (\w+)", comment)
+        if also:
+            _check_signature(getattr(module, also.group(1)), *template, where)
+
+
+# ---- shell commands ------------------------------------------------------------------------------
+
+
+def _commands(block: Block) -> list[list[str]]:
+    """Each command of the block as argv (``&&`` chains split, comments dropped)."""
+    commands = []
+    for line in block.lines():
+        words = shlex.split(line.removeprefix("$ "), comments=True)
+        current: list[str] = []
+        for word in words:
+            if word == "&&":
+                commands.append(current)
+                current = []
+            else:
+                current.append(word)
+        if current:
+            commands.append(current)
+    return commands
+
+
+def _argv(command: list[str], block: Block) -> list[str]:
+    program, *args = command
+    if program in ("python", "python3"):
+        return [sys.executable, *args]
+    if program == "mailru-sync":
+        script = Path(sys.executable).with_name("mailru-sync")
+        return (
+            [str(script), *args]
+            if script.exists()
+            else [sys.executable, "-m", "mailru_sync", *args]
+        )
+    pytest.fail(
+        f"{block.name}: cannot run {program!r} offline; mark the block "
+        "'.. readme-test: skip REASON' if it needs the network"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _run_emulator_command(argv: list[str], where: str) -> None:
+    """Start it, read its JSON announcement, call it with what it announced, stop it."""
+    port = None
+    if "--port" in argv:  # the port is the origin: substitute a free one
+        port = _free_port()
+        argv[argv.index("--port") + 1] = str(port)
+    platform = argv[argv.index("--platform") + 1] if "--platform" in argv else "mailru"
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        ready, _, _ = select.select([proc.stdout], [], [], 30)
+        assert ready, f"{where}: no announcement within 30 s"
+        doc = json.loads(proc.stdout.readline())
+        assert doc["platform"] == platform
+        assert {"platform", "url", "app", "user", "code", "redirect_uri"} <= set(doc)
+        if port is not None:
+            assert doc["url"] == f"http://localhost:{port}"
+        _call_announced(doc)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=15) == 0, proc.stderr.read() if proc.stderr else ""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _call_announced(doc: dict[str, Any]) -> None:
+    """A signed call with the announced credentials (retries ride out ``--fail-rate``)."""
+    app, user, url = doc["app"], doc["user"], doc["url"]
+    if doc["platform"] == "ok":
+        ok_session = ok.ClientSession(
+            app["app_id"],
+            app["app_key"],
+            user["access_token"],
+            user["session_secret_key"],
+            base_url=url,
+            max_retries=10,
+        )
+        with ok_session:
+            assert ok.API(ok_session).users.getCurrentUser()["uid"] == user["uid"]
+        return
+    session = mailru_sync.ClientSession(
+        app["app_id"],
+        app["private_key"],
+        user["access_token"],
+        user["uid"],
+        base_url=url,
+        max_retries=10,
+    )
+    with session:
+        assert mailru_sync.API(session).users.getInfo()[0]["uid"] == user["uid"]
+
+
+def _run_shell(block: Block, request: pytest.FixtureRequest) -> None:
+    commands = _commands(block)
+    assert commands, f"{block.name}: no command"
+    for command in commands:
+        argv = _argv(command, block)
+        where = f"{block.name}: {shlex.join(command)}"
+        if "emulator" in command:
+            _run_emulator_command(argv, where)
+            continue
+        proc = subprocess.run(
+            argv, capture_output=True, text=True, timeout=120, check=False, cwd=ROOT
+        )
+        assert proc.returncode == 0, f"{where}\n{proc.stdout}\n{proc.stderr}"
+
+
+# ---- commands run elsewhere ----------------------------------------------------------------------
+
+
+def _ci_patterns() -> list[str]:
+    return re.findall(r"readme_command '([^']+)'", (ROOT / ".ci" / "run").read_text("utf-8"))
+
+
+def _run_ci(block: Block, request: pytest.FixtureRequest) -> None:
+    """Each line is one that ``.ci/run`` picks out of README.rst (and runs)."""
+    patterns = _ci_patterns()
+    text = README.read_text(encoding="utf-8")
+    for line in block.lines():
+        matching = [p for p in patterns if re.fullmatch(p, line)]
+        assert len(matching) == 1, f"{block.name}: .ci/run does not run {line!r}"
+        # .ci/run insists on exactly one README line per pattern.
+        assert len(re.findall(rf"(?m)^    {matching[0]}$", text)) == 1
+
+
+def _run_skip(block: Block, request: pytest.FixtureRequest) -> None:
+    """Only package installs may be skipped (they need the index); their extras must exist."""
+    assert block.argument, f"{block.name}: a skipped block must say why"
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg", encoding="utf-8")
+    extras = set(config["options.extras_require"])
+    for command in _commands(block):
+        install = command[:2] == ["pip", "install"] or command[1:4] == ["-m", "pip", "install"]
+        assert install, f"{block.name}: only installs may be skipped, not {shlex.join(command)}"
+        for target in command[command.index("install") + 1 :]:
+            for extra in re.findall(r"\[([\w,]+)\]", target):
+                assert set(extra.split(",")) <= extras, f"{block.name}: no extra {extra!r}"
+    pytest.skip(f"README.rst:{block.line}: {block.argument}")
+
+
+RUNNERS: dict[str, Callable[[Block, pytest.FixtureRequest], None]] = {
+    "python": _run_python,
+    "shell": _run_shell,
+    "vector": _run_vector,
+    "signatures": _run_signatures,
+    "ci": _run_ci,
+    "skip": _run_skip,
+}
+
+# ---- the tests -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[block.name for block in BLOCKS])
+def test_readme_block(block: Block, request: pytest.FixtureRequest) -> None:
+    runner = RUNNERS.get(block.kind)
+    assert runner, f"{block.name}: unknown kind {block.kind!r}; known: {sorted(RUNNERS)}"
+    runner(block, request)
+
+
+def test_every_literal_block_is_found_and_has_a_runner() -> None:
+    openers = opener_lines(README.read_text(encoding="utf-8"))
+    assert len(BLOCKS) == len(openers), "a literal block escaped the parser"
+    assert {block.kind for block in BLOCKS} <= set(RUNNERS)
+    assert len({block.name for block in BLOCKS}) == len(BLOCKS)
+
+
+def test_every_expectation_names_one_python_sample() -> None:
+    for prefix in EXPECTATIONS:
+        found = [b for b in BLOCKS if b.kind == "python" and b.intro.startswith(prefix)]
+        assert len(found) == 1, prefix
 
 
 def test_quickstart_commands_are_the_ones_ci_runs() -> None:
