@@ -83,12 +83,13 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     expire = commands.add_parser("expire-token", help="make an access token answer 'expired'")
-    which = expire.add_mutually_exclusive_group(required=True)
-    which.add_argument("token", nargs="?", metavar="TOKEN", help='the access token, or "-"')
-    which.add_argument("--all", action="store_true", help="every token issued so far")
+    expire.add_argument("token", nargs="?", metavar="TOKEN", help='the access token, or "-"')
+    expire.add_argument("--all", action="store_true", help="every token issued so far")
 
     revoke = commands.add_parser("revoke-refresh-token", help="forget a refresh token")
-    revoke.add_argument("refresh_token", metavar="REFRESH_TOKEN", help='the token, or "-"')
+    revoke.add_argument(
+        "refresh_token", nargs="?", metavar="REFRESH_TOKEN", help='the token, or "-"'
+    )
 
     fail = commands.add_parser("fail-next", help="queue faults for the next requests")
     fail.add_argument("-n", type=int, default=1, help="how many requests (default 1)")
@@ -112,6 +113,26 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("counters", help="print the counters and the pending faults")
     commands.add_parser("reset", help="back to the seeded state (the port is kept)")
     return parser
+
+
+#: Commands taking one token (their argument's dest): OK's tokens start with "-s-" / "-r-",
+#: which argparse takes for an unknown option, so a lone leftover becomes the token.
+_TOKEN_COMMANDS = {"expire-token": "token", "revoke-refresh-token": "refresh_token"}
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    dest = _TOKEN_COMMANDS.get(args.command)
+    if extra:
+        if dest is None or len(extra) != 1 or getattr(args, dest) is not None:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        setattr(args, dest, extra[0])
+    if args.command == "expire-token" and (args.token is None) == (not args.all):
+        parser.error("expire-token needs either TOKEN or --all")
+    if args.command == "revoke-refresh-token" and args.refresh_token is None:
+        parser.error("revoke-refresh-token needs REFRESH_TOKEN")
+    return args
 
 
 def _secret_arg(value: str, what: str) -> str:
@@ -245,7 +266,7 @@ def _refusal(exc: urllib.error.HTTPError, origin: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one control command; see the module doc for the exit codes."""
-    args = _parser().parse_args(argv)
+    args = _parse(argv)
     try:
         body = _arguments(args)
         base, token = _locate(args)
