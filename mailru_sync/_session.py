@@ -419,8 +419,14 @@ class BaseSession(requests.Session):
             if token.get("expires_at") is not None:
                 self._set_expires_at(token["expires_at"])
             self._after_token_change()
+            persisted = dict(token) | {"expires_at": self.expires_at}
+            if self.refresh_token and not persisted.get("refresh_token"):
+                # OK answers a refresh without a new refresh token (protocol-notes §2.6): the
+                # one in use stays valid, so what is stored must keep it, or the next process
+                # could never refresh again.
+                persisted["refresh_token"] = self.refresh_token
         if notify:
-            self._persist(dict(token) | {"expires_at": self.expires_at})
+            self._persist(persisted)
 
     def _persist(self, data: TokenData) -> None:
         """Hand a new token to the store and ``token_updater``; their failure never loses it.

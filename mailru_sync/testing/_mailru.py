@@ -86,6 +86,8 @@ class MailruEmulator(BaseEmulator):
         seed: int = 0,
         token_ttl: float = 86400.0,
         code_ttl: float = 600.0,
+        fail_scope: str = "api",
+        redirect_uris: Iterable[str] = (),
     ) -> None:
         super().__init__(
             host,
@@ -95,6 +97,8 @@ class MailruEmulator(BaseEmulator):
             seed=seed,
             token_ttl=token_ttl,
             code_ttl=code_ttl,
+            fail_scope=fail_scope,
+            redirect_uris=redirect_uris,
         )
         #: Signs the hidden ``sig`` of the consent form (CSRF protection of the dialog).
         self._form_secret = secrets.token_hex(16)
@@ -156,10 +160,11 @@ class MailruEmulator(BaseEmulator):
 
     @property
     def redirect_uris(self) -> tuple[str, ...]:
-        """Every redirect URI registered for the app (own pages under 127.0.0.1 and localhost)."""
+        """Every redirect URI registered for the app (own pages under 127.0.0.1 and localhost,
+        the static ones, and those given as ``redirect_uris=`` / ``--redirect-uri``)."""
         own = (self.redirect_uri, f"{self.url}/blank.html")
         by_name = tuple(uri.replace("://127.0.0.1:", "://localhost:", 1) for uri in own)
-        return (*own, *by_name, *STATIC_REDIRECT_URIS)
+        return (*own, *by_name, *STATIC_REDIRECT_URIS, *self.extra_redirect_uris)
 
     def issue_code(
         self, redirect_uri: str | None = None, *, scope: str | Iterable[str] | None = None

@@ -118,9 +118,12 @@ class OkEmulator(BaseEmulator):
         seed: int = 0,
         token_ttl: float = 86400.0,
         code_ttl: float = 600.0,
+        fail_scope: str = "api",
+        redirect_uris: Iterable[str] = (),
     ) -> None:
         super().__init__(host, port, latency_ms=latency_ms, fail_rate=fail_rate, seed=seed,
-                         token_ttl=token_ttl, code_ttl=code_ttl)
+                         token_ttl=token_ttl, code_ttl=code_ttl, fail_scope=fail_scope,
+                         redirect_uris=redirect_uris)
         self.world: OkWorld = build_world(seed)
         self._register_seed_sessions()
 
@@ -240,7 +243,8 @@ class OkEmulator(BaseEmulator):
         """Character-for-character match; the query part after ``?`` is ignored."""
         bare = redirect_uri.split("?", 1)[0]
         own = {f"{self.url}/blank.html", f"{origin}/blank.html"}
-        return bare in own or bare in self.world.app.redirect_uris
+        registered = (*self.world.app.redirect_uris, *self.extra_redirect_uris)
+        return bare in own or bare in registered
 
     def _parse_authorize(self, params: dict[str, str], origin: str) -> _AuthRequest:
         client_id = params.get("client_id", "")

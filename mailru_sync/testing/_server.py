@@ -30,7 +30,8 @@ from types import EllipsisType, TracebackType
 from typing import Any, ClassVar, TypeVar, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from ._faults import FAULT_KINDS, Fault, FaultPlan
+from ._control import ControlReply, handle_control, is_control_path
+from ._faults import FAULT_KINDS, FAULT_SCOPES, Fault, FaultPlan
 
 __all__ = [
     "FAULT_KINDS",
@@ -168,6 +169,21 @@ def _html_attr(text: str) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
+def check_redirect_uri(uri: str) -> str:
+    """An absolute http(s) URL without query or fragment, as the platforms register them.
+
+    Both platforms match the redirect URI of a request against the registered one without its
+    query (OK documents it; Mail.ru clients such as social-auth-core rely on it), so a registered
+    URI carrying a query could never match: refuse it early with a message that says so.
+    """
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"redirect URI {uri!r} must be an absolute http(s) URL")
+    if parts.query or parts.fragment or "?" in uri or "#" in uri:
+        raise ValueError(f"register the redirect URI {uri!r} without its query and fragment")
+    return uri
+
+
 class _BadRequest(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -253,6 +269,10 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.emulator._connection_opened(self.connection)
+        #: Whether this connection is in the "connections" counter; a connection that only
+        #: carries control commands is taken out again (the control endpoint is invisible).
+        self._counted = True
+        self._client_requests = 0
 
     def finish(self) -> None:
         try:
@@ -379,6 +399,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._write(EmulatorResponse(status=exc.status, body=f"{exc}\n".encode()))
             return
+        if is_control_path(request.path):
+            self._serve_control(request)
+            return
+        self._client_requests += 1
+        if not self._counted:
+            self._counted = True
+            self.emulator.count("connections")
         resp, mode = self.emulator._handle(request)
         if mode == "reset" or resp is None:
             self._reset()
@@ -390,6 +417,22 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.sendall(data[:cut])
         else:
             self._write(resp, head=self.command == "HEAD")
+
+    def _serve_control(self, request: EmulatorRequest) -> None:
+        """Answer a control command: no latency, fault, counter or log entry (see ``_control``)."""
+        if self._counted and not self._client_requests:
+            self._counted = False
+            self.emulator._uncount_connection()
+        try:
+            reply = handle_control(
+                self.emulator, request.method, request.path, request.headers, request.body
+            )
+        except Exception:
+            self.emulator._record_error(traceback.format_exc())
+            reply = ControlReply(500, {"ok": False, "error": "emulator internal error"})
+        resp = EmulatorResponse.json(reply.body, "application/json; charset=utf-8", reply.status)
+        resp.headers.extend(reply.headers)
+        self._write(resp, head=self.command == "HEAD")
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
 
@@ -427,11 +470,24 @@ class BaseEmulator:
         seed: int = 0,
         token_ttl: float = 86400.0,
         code_ttl: float = 600.0,
+        fail_scope: str = "api",
+        redirect_uris: Iterable[str] = (),
     ) -> None:
+        if fail_scope not in FAULT_SCOPES:
+            raise ValueError(f"fail_scope must be one of {sorted(FAULT_SCOPES)}")
         self.host = host
         self.seed = seed
         self._port = port
         self._initial = (float(latency_ms), float(fail_rate), float(token_ttl), float(code_ttl))
+        self._fail_scope = fail_scope
+        #: Callback URLs registered with the emulated app beyond the platform's defaults (a web
+        #: app's ``http://localhost:8000/callback``...); kept across :meth:`reset`.
+        self.extra_redirect_uris: tuple[str, ...] = tuple(
+            check_redirect_uri(uri) for uri in redirect_uris
+        )
+        #: Bearer token of the control endpoint (``/__emulator/...``): random per emulator, so
+        #: only whoever read the start-up line (or holds this object) can drive it.
+        self.control_token = secrets.token_urlsafe(24)
         #: Guards knobs, counters and the log.
         self._lock = threading.RLock()
         #: Guards the platform world; held while :meth:`dispatch` runs and during ``reset()``.
@@ -731,7 +787,7 @@ class BaseEmulator:
         latency_ms, fail_rate, token_ttl, code_ttl = self._initial
         self._faults.reset()
         if fail_rate:
-            self._faults.set_rate(fail_rate, ("503", "reset", "truncate"))
+            self._faults.set_rate(fail_rate, ("503", "reset", "truncate"), self._fail_scope)
         with self._lock:
             self._latency_ms = latency_ms
             self.token_ttl = token_ttl
@@ -768,6 +824,10 @@ class BaseEmulator:
         with self._lock:
             self._connections.add(conn)
             self._counters["connections"] += 1
+
+    def _uncount_connection(self) -> None:
+        with self._lock:
+            self._counters["connections"] = max(0, self._counters["connections"] - 1)
 
     def _connection_closed(self, conn: socket.socket) -> None:
         with self._lock:
