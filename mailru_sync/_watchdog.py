@@ -123,7 +123,8 @@ class Watchdog:
                     elif self._finished:
                         self._finished -= 1
                 if not due:
-                    self._cond.wait(self._heap[0][0] - now)
+                    if self._heap:
+                        self._cond.wait(self._heap[0][0] - now)
                     continue
             for watch in due:
                 watch.fire()

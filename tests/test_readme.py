@@ -26,6 +26,7 @@ import hashlib
 import inspect
 import io
 import json
+import os
 import re
 import select
 import shlex
@@ -340,6 +341,34 @@ def _run_shell(block: Block, request: pytest.FixtureRequest) -> None:
         assert proc.returncode == 0, f"{where}\n{proc.stdout}\n{proc.stderr}"
 
 
+def _run_script(block: Block, request: pytest.FixtureRequest) -> None:
+    """The block as one ``bash -e`` script in a scratch directory, as a user would paste it.
+
+    ``python`` is this interpreter, port 8080 (the origin) becomes a free port, and background
+    jobs the script leaves running are killed when it ends.
+    """
+    scratch: Path = request.getfixturevalue("tmp_path")
+    bin_dir = scratch / "bin"
+    bin_dir.mkdir()
+    python = bin_dir / "python"  # a wrapper, not a symlink: a venv is found from the path run
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    script = block.code.replace("8080", str(_free_port()))
+    wrapped = "set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n" + script
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    proc = subprocess.run(
+        ["bash", "-c", wrapped],
+        cwd=scratch,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, f"{block.name}\n{proc.stdout}\n{proc.stderr}"
+    assert proc.stdout.strip(), f"{block.name}: the script printed nothing"
+
+
 # ---- commands run elsewhere ----------------------------------------------------------------------
 
 
@@ -376,6 +405,7 @@ def _run_skip(block: Block, request: pytest.FixtureRequest) -> None:
 RUNNERS: dict[str, Callable[[Block, pytest.FixtureRequest], None]] = {
     "python": _run_python,
     "shell": _run_shell,
+    "script": _run_script,
     "vector": _run_vector,
     "signatures": _run_signatures,
     "ci": _run_ci,
