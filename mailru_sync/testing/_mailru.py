@@ -36,6 +36,7 @@ from ._mailru_world import (
     Person,
     RefreshGrant,
 )
+from ._mailru_xml import XML_CONTENT_TYPE, error_xml, result_xml, wants_xml
 from ._server import BaseEmulator, EmulatorRequest, EmulatorResponse, GrantError
 
 __all__ = ["MailruEmulator"]
@@ -65,6 +66,21 @@ def parse_scope(scope: str | Iterable[str]) -> tuple[str, ...]:
 
 def _append_query(url: str, pairs: list[tuple[str, str]]) -> str:
     return f"{url}{'&' if '?' in url else '?'}{urlencode(pairs)}"
+
+
+def registration_key(redirect_uri: str) -> str | None:
+    """The part of a redirect URI compared with the registered ones: all but the query.
+
+    A client may add its own query to a registered callback (social-auth-core sends
+    ``…/callback?redirect_state=…`` by default) and gets it back untouched; OK documents the
+    same rule for itself ("query part after ``?`` ignored", protocol-notes §2.6), and Mail.ru
+    evidently accepts it, since that backend works for its users.  A fragment is never allowed
+    (RFC 6749 §3.1.2), so such a URI matches nothing.
+    """
+    parts = urlsplit(redirect_uri)
+    if parts.fragment or "#" in redirect_uri:
+        return None
+    return parts._replace(query="").geturl()
 
 
 class MailruEmulator(BaseEmulator):
@@ -166,7 +182,7 @@ class MailruEmulator(BaseEmulator):
     ) -> str:
         """A fresh authorization code of the primary user for ``redirect_uri``."""
         uri = redirect_uri or self.redirect_uri
-        if uri not in self.redirect_uris:
+        if registration_key(uri) not in self.redirect_uris:
             raise ValueError(f"redirect_uri {uri!r} is not registered for the app")
         privileges = PRIVILEGES if scope is None else parse_scope(scope)
         with self.world_lock:
@@ -211,24 +227,40 @@ class MailruEmulator(BaseEmulator):
 
     # ---- REST API -------------------------------------------------------------------------------
 
-    def _fail(self, code: int, detail: str = "") -> EmulatorResponse:
-        resp = self.api_error(code)
+    def _fail(self, code: int, detail: str = "", *, xml: bool = False) -> EmulatorResponse:
+        if xml:
+            text = ERROR_MESSAGES.get(code, ERROR_MESSAGES[1])
+            resp = EmulatorResponse(body=error_xml(code, text), content_type=XML_CONTENT_TYPE)
+        else:
+            resp = self.api_error(code)
         if detail:
             resp.headers.append(("X-Emulator-Detail", detail.encode("ascii", "replace").decode()))
         return resp
 
     def _api(self, request: EmulatorRequest) -> EmulatorResponse:
+        """One REST call, answered in JSON or, with ``format=xml``, in XML (errors too)."""
+        xml = wants_xml(request.params)
+        try:
+            method, result = self._api_result(request)
+        except ApiError as exc:
+            return self._fail(exc.code, exc.detail, xml=xml)
+        if xml:
+            return EmulatorResponse(body=result_xml(method, result), content_type=XML_CONTENT_TYPE)
+        return EmulatorResponse.json(result, CONTENT_TYPE)
+
+    def _api_result(self, request: EmulatorRequest) -> tuple[str, object]:
+        """Authenticate and run a call: (method, result), or raise the ApiError to answer."""
         params = request.params
         world = self.world
         app = world.app
         if params.get("app_id", "") != str(app.app_id):
-            return self._fail(103, "app_id missing or unknown")
+            raise ApiError(103, "app_id missing or unknown")
         method = params.get("method", "")
         if not method:
-            return self._fail(100, "method is missing")
+            raise ApiError(100, "method is missing")
         sig = params.get("sig", "")
         if not sig:
-            return self._fail(104, "sig is missing")
+            raise ApiError(104, "sig is missing")
         signed = {k: v for k, v in params.items() if k != "sig"}
         session_key = params.get("session_key", "")
         token = self.find_token(session_key) if session_key else None
@@ -237,49 +269,46 @@ class MailruEmulator(BaseEmulator):
         else:
             if session_key and token is None:
                 # The uid that prefixes a client-server signature is the session's: unknown here.
-                return self._fail(102, "unknown session_key")
+                raise ApiError(102, "unknown session_key")
             prefix = token.uid if token is not None else params.get("uid", "")
             expected = client_server_sig(prefix, signed, app.private_key)
         if sig != expected:
-            return self._fail(104, "signature mismatch")
+            raise ApiError(104, "signature mismatch")
         if session_key:
             if token is None or not self.token_alive(token) or token.client_id != str(app.app_id):
-                return self._fail(102, "session unknown or expired")
+                raise ApiError(102, "session unknown or expired")
             uid, scope = token.uid, token.scope
         else:
             uid = params.get("uid", "")
             if uid not in world.people:
-                return self._fail(102, "no session_key and no known uid")
+                raise ApiError(102, "no session_key and no known uid")
             scope = frozenset(world.grants[uid])
         if world.people[uid].blocked:
-            return self._fail(102, "user is blocked")
+            raise ApiError(102, "user is blocked")
         spec = METHODS.get(method)
         if spec is None:
-            return self._fail(2, f"unknown method {method}")
+            raise ApiError(2, f"unknown method {method}")
         if request.duplicate_keys:
-            return self._fail(
-                100, f"repeated parameters: {', '.join(sorted(request.duplicate_keys))}"
-            )
+            raise ApiError(100, f"repeated parameters: {', '.join(sorted(request.duplicate_keys))}")
         missing = [name for name in spec.required if not params.get(name, "").strip()]
         if missing:
-            return self._fail(100, f"missing parameters: {', '.join(missing)}")
+            raise ApiError(100, f"missing parameters: {', '.join(missing)}")
         ctx = CallContext(world, uid, scope, params, spec.privilege, time.time())
-        try:
-            result = spec.handler(ctx)
-        except ApiError as exc:
-            return self._fail(exc.code, exc.detail)
+        result = spec.handler(ctx)
         if not ctx.authorized:  # a handler bug: the privilege was never checked
             self._record_error(f"{method}: handler did not call ctx.authorize()")
         if spec.write:
             self.count("writes_applied")
-        return EmulatorResponse.json(result, CONTENT_TYPE)
+        return method, result
 
     # ---- OAuth dialogs ----------------------------------------------------------------------
 
     def _registered(self, redirect_uri: str, request: EmulatorRequest) -> bool:
+        """Registered, comparing without the query (see :func:`registration_key`)."""
         origin = self.origin_of(request)
         local = {f"{origin}/oauth/success.html", f"{origin}/blank.html"}
-        return redirect_uri in self.redirect_uris or redirect_uri in local
+        key = registration_key(redirect_uri)
+        return key is not None and (key in self.redirect_uris or key in local)
 
     def _logged_in(self, request: EmulatorRequest) -> Person | None:
         uid = self.world.login_sessions.get(request.cookies.get(LOGIN_COOKIE, ""))
@@ -497,6 +526,9 @@ class MailruEmulator(BaseEmulator):
         problem = self._missing(params, "code", "redirect_uri")
         if problem is not None:
             return problem
+        # The code is bound to the redirect_uri exactly as the authorization request sent it,
+        # query included (RFC 6749 §4.1.3: "their values are identical"); clients that added a
+        # query there (social-auth-core's redirect_state) send the same URI again here.
         try:
             code = self.redeem_code(params["code"], params["client_id"], params["redirect_uri"])
         except GrantError as exc:

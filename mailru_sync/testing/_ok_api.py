@@ -336,7 +336,11 @@ def user_object(profile: Profile, fields: set[str] | None, ctx: CallContext) -> 
     scopes = ctx.scopes()
     if profile.email and profile.uid == ctx.session_uid and scopes and "GET_EMAIL" in scopes:
         everything["email"] = profile.email
-    wanted = _DEFAULT_USER_FIELDS | {"email"} if fields is None else fields | {"uid"}
+    # ``email`` only when asked for in ``fields`` (and GET_EMAIL granted): the field is listed
+    # among the requestable ones of users.getInfo / users.getCurrentUser (apiok.ru method pages,
+    # [apiok-doc-repo] ru/users/users.getCurrentUser.md: "fields -- список запрашиваемых
+    # полей"), and clients such as social-auth-core read it with ``.get("email", "")``.
+    wanted = _DEFAULT_USER_FIELDS if fields is None else fields | {"uid"}
     return {key: value for key, value in everything.items()
             if key in wanted and value is not None}
 
@@ -585,7 +589,10 @@ def _photos_get_photos(ctx: CallContext) -> object:
         if album is None or album.owner != owner:
             raise OkApiError(120, "aid: unknown album")
     count = ctx.integer("count", 20, 1, MAX_PAGE)
-    photos = ctx.world.photos_of(owner, aid)
+    # No ``aid``: the personal photos only, not those of albums ("Если не указан, то
+    # возвращаются фотографии из личного альбома", [apiok-doc-repo] photos.getPhotos.md).
+    photos = [photo for photo in ctx.world.photos_of(owner, aid)
+              if aid is not None or photo.album_id is None]
     page = paginate([photo.pid for photo in photos], ctx.text("anchor"), ctx.text("direction"),
                     count)
     items: list[object] = [photo_object(ctx, ctx.world.photos[pid]) for pid in page.keys]
