@@ -202,6 +202,7 @@ def _friends(ctx: CallContext, uids: list[str]) -> list[object]:
 # ---- users --------------------------------------------------------------------------------------
 
 
+# Shape: a list of users.getInfo objects (protocol-notes §1.8, users.getInfo example).
 def users_get_info(ctx: CallContext) -> object:
     uids = ctx.uid_list("uids")
     ctx.authorize()
@@ -209,12 +210,14 @@ def users_get_info(ctx: CallContext) -> object:
     return [people[u].public(ctx.uid) for u in (uids or [ctx.uid]) if u in people]
 
 
+# Shape: {"isAppUser": 1} (https://api.mail.ru/docs/reference/rest/users-isappuser/ example).
 def users_is_app_user(ctx: CallContext) -> object:
     person = ctx.user("uid")
     ctx.authorize()
     return {"isAppUser": int(person.app_installed)}
 
 
+# Shape: keyed by the privilege, resp[ext_perm] ([rb-mailru-api] README); otherwise uncertain.
 def users_has_app_permission(ctx: CallContext) -> object:
     perm = ctx.text("ext_perm", required=True)
     if perm not in PRIVILEGES:
@@ -226,6 +229,8 @@ def users_has_app_permission(ctx: CallContext) -> object:
 # ---- friends ------------------------------------------------------------------------------------
 
 
+# Shape: uids, or users.getInfo objects with ext=1 (the flag: [rb-mailru-api]@75726dd
+# friends.rb RETURN_OBJECTS / RETURN_UIDS; uncertain, protocol-notes §1.8).
 def friends_get(ctx: CallContext) -> object:
     return _friends(ctx, sorted(ctx.me.friends))
 
@@ -249,6 +254,7 @@ def _by_app(ctx: CallContext, events: Sequence[Event]) -> Sequence[Event]:
     return [e for e in events if e.app_id == app_id] if app_id else events
 
 
+# Shape: events newest first, Event.public (stream.get doc example, protocol-notes §1.8).
 def stream_get(ctx: CallContext) -> object:
     page = _page_by_skip(ctx, _by_app(ctx, ctx.world.feed(ctx.uid)))
     ctx.authorize()
@@ -274,6 +280,8 @@ def _image(url: str) -> dict[str, object]:
     return {"object": "image", "src": url}
 
 
+# Results of the stream writes ({"id"}, likes_count/is_liked_by_me, comments_count):
+# uncertain, no public example (protocol-notes §1.8: names only).
 def stream_post(ctx: CallContext) -> object:
     """Parameters as pymymailru ``stream_post`` sends them: ``text`` (required), ``user_text``,
     ``title``, ``img_url``, ``link1_text``/``link1_href``, ``link2_text``/``link2_href``; empty
@@ -379,6 +387,7 @@ def stream_unlike(ctx: CallContext) -> object:
 # ---- guestbook ----------------------------------------------------------------------------------
 
 
+# Shape: uncertain (no public example): entries newest first, offset/limit paging.
 def guestbook_get(ctx: CallContext) -> object:
     owner = ctx.user("uid")
     offset, limit = _offset_limit(ctx)
@@ -387,6 +396,8 @@ def guestbook_get(ctx: CallContext) -> object:
     return [e.public(ctx.world) for e in entries[offset : offset + limit]]
 
 
+# Parameters: uid, title, description (required), user_text, img_url
+# (http://api.mail.ru/docs/reference/rest/guestbook.post/); the {"id"} result is uncertain.
 def guestbook_post(ctx: CallContext) -> object:
     owner = ctx.user("uid", required=True)
     description = ctx.text("description", required=True)
@@ -419,6 +430,7 @@ def _album(ctx: CallContext, owner: Person, aid: str) -> Album:
     return album
 
 
+# Shape: Album.public (http://api.mail.ru/docs/reference/rest/photos-getalbums/ example).
 def photos_get_albums(ctx: CallContext) -> object:
     owner = ctx.user("uid")
     aids = [a.strip() for a in ctx.params.get("aids", "").split(",") if a.strip()]
@@ -428,6 +440,7 @@ def photos_get_albums(ctx: CallContext) -> object:
     return [a.public(ctx.world) for a in chosen]
 
 
+# Shape: Photo.public (https://api.mail.ru/docs/reference/rest/photos-get example).
 def photos_get(ctx: CallContext) -> object:
     owner = ctx.user("uid")
     album = _album(ctx, owner, ctx.text("aid", required=True))
@@ -439,6 +452,8 @@ def photos_get(ctx: CallContext) -> object:
     return [p.public() for p in album.photos if not wanted or p.pid in wanted]
 
 
+# Parameters as pymymailru photos_create_album sends them (aid, title, description, privacy,
+# password); the album-object result is uncertain.
 def photos_create_album(ctx: CallContext) -> object:
     name = ctx.text("name", max_len=255) or ctx.text("title", max_len=255)
     if not name.strip():
@@ -473,6 +488,7 @@ def photos_upload(ctx: CallContext) -> object:
 # ---- events, messages, groups -------------------------------------------------------------------
 
 
+# Shape: {"count": 3} (http://api.mail.ru/docs/reference/rest/events.getNewCount example).
 def events_get_new_count(ctx: CallContext) -> object:
     ctx.authorize()
     return {"count": ctx.world.new_events[ctx.uid]}
@@ -488,6 +504,7 @@ def _message(msg: Message) -> dict[str, object]:
     }
 
 
+# Shape of messages.*: uncertain (names only in public sources, protocol-notes §1.8).
 def messages_get_threads_list(ctx: CallContext) -> object:
     offset, limit = _offset_limit(ctx)
     ctx.authorize()
@@ -539,6 +556,8 @@ def messages_post(ctx: CallContext) -> object:
     return {"id": msg.id}
 
 
+# Shape: uids, or group objects (users.getInfo-like plus group_info, [aiomailru@f737433]
+# rest_api.rst "User") with ext=1; paging as aiomailru's scrapers use it (uncertain).
 def groups_get(ctx: CallContext) -> object:
     offset, limit = _offset_limit(ctx)
     ext = ctx.flag("ext")

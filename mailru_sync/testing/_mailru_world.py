@@ -414,6 +414,7 @@ class Photo:
     src: str
 
     def public(self) -> dict[str, object]:
+        """photos.get item (https://api.mail.ru/docs/reference/rest/photos-get example)."""
         return {
             "pid": self.pid,
             "aid": self.aid,
@@ -441,6 +442,8 @@ class Album:
     photos: list[Photo] = field(default_factory=list)
 
     def public(self, world: MailruWorld) -> dict[str, object]:
+        """photos.getAlbums item (http://api.mail.ru/docs/reference/rest/photos-getalbums/
+        example: ``created``/``updated`` as strings, ``size``, ``privacy``, ``link``)."""
         return {
             "aid": self.aid,
             "cover_pid": self.photos[0].pid if self.photos else 0,
