@@ -36,7 +36,7 @@ from ._mailru_world import (
     Person,
     RefreshGrant,
 )
-from ._mailru_xml import XML_CONTENT_TYPE, error_xml, result_xml, wants_xml
+from ._mailru_xml import as_xml, wants_xml
 from ._server import BaseEmulator, EmulatorRequest, EmulatorResponse, GrantError
 
 __all__ = ["MailruEmulator"]
@@ -219,7 +219,10 @@ class MailruEmulator(BaseEmulator):
 
     def dispatch(self, request: EmulatorRequest) -> EmulatorResponse:
         if request.path in API_PATHS:
-            return self._api(request)
+            resp = self._api(request)
+            if wants_xml(request.params):  # the same answer, as XML (see _mailru_xml)
+                return as_xml(resp, request.params.get("method", ""))
+            return resp
         route = self._routes.get(request.path)
         if route is None:
             return EmulatorResponse.html(pages.not_found_page(), status=404)
@@ -227,40 +230,24 @@ class MailruEmulator(BaseEmulator):
 
     # ---- REST API -------------------------------------------------------------------------------
 
-    def _fail(self, code: int, detail: str = "", *, xml: bool = False) -> EmulatorResponse:
-        if xml:
-            text = ERROR_MESSAGES.get(code, ERROR_MESSAGES[1])
-            resp = EmulatorResponse(body=error_xml(code, text), content_type=XML_CONTENT_TYPE)
-        else:
-            resp = self.api_error(code)
+    def _fail(self, code: int, detail: str = "") -> EmulatorResponse:
+        resp = self.api_error(code)
         if detail:
             resp.headers.append(("X-Emulator-Detail", detail.encode("ascii", "replace").decode()))
         return resp
 
     def _api(self, request: EmulatorRequest) -> EmulatorResponse:
-        """One REST call, answered in JSON or, with ``format=xml``, in XML (errors too)."""
-        xml = wants_xml(request.params)
-        try:
-            method, result = self._api_result(request)
-        except ApiError as exc:
-            return self._fail(exc.code, exc.detail, xml=xml)
-        if xml:
-            return EmulatorResponse(body=result_xml(method, result), content_type=XML_CONTENT_TYPE)
-        return EmulatorResponse.json(result, CONTENT_TYPE)
-
-    def _api_result(self, request: EmulatorRequest) -> tuple[str, object]:
-        """Authenticate and run a call: (method, result), or raise the ApiError to answer."""
         params = request.params
         world = self.world
         app = world.app
         if params.get("app_id", "") != str(app.app_id):
-            raise ApiError(103, "app_id missing or unknown")
+            return self._fail(103, "app_id missing or unknown")
         method = params.get("method", "")
         if not method:
-            raise ApiError(100, "method is missing")
+            return self._fail(100, "method is missing")
         sig = params.get("sig", "")
         if not sig:
-            raise ApiError(104, "sig is missing")
+            return self._fail(104, "sig is missing")
         signed = {k: v for k, v in params.items() if k != "sig"}
         session_key = params.get("session_key", "")
         token = self.find_token(session_key) if session_key else None
@@ -269,37 +256,42 @@ class MailruEmulator(BaseEmulator):
         else:
             if session_key and token is None:
                 # The uid that prefixes a client-server signature is the session's: unknown here.
-                raise ApiError(102, "unknown session_key")
+                return self._fail(102, "unknown session_key")
             prefix = token.uid if token is not None else params.get("uid", "")
             expected = client_server_sig(prefix, signed, app.private_key)
         if sig != expected:
-            raise ApiError(104, "signature mismatch")
+            return self._fail(104, "signature mismatch")
         if session_key:
             if token is None or not self.token_alive(token) or token.client_id != str(app.app_id):
-                raise ApiError(102, "session unknown or expired")
+                return self._fail(102, "session unknown or expired")
             uid, scope = token.uid, token.scope
         else:
             uid = params.get("uid", "")
             if uid not in world.people:
-                raise ApiError(102, "no session_key and no known uid")
+                return self._fail(102, "no session_key and no known uid")
             scope = frozenset(world.grants[uid])
         if world.people[uid].blocked:
-            raise ApiError(102, "user is blocked")
+            return self._fail(102, "user is blocked")
         spec = METHODS.get(method)
         if spec is None:
-            raise ApiError(2, f"unknown method {method}")
+            return self._fail(2, f"unknown method {method}")
         if request.duplicate_keys:
-            raise ApiError(100, f"repeated parameters: {', '.join(sorted(request.duplicate_keys))}")
+            return self._fail(
+                100, f"repeated parameters: {', '.join(sorted(request.duplicate_keys))}"
+            )
         missing = [name for name in spec.required if not params.get(name, "").strip()]
         if missing:
-            raise ApiError(100, f"missing parameters: {', '.join(missing)}")
+            return self._fail(100, f"missing parameters: {', '.join(missing)}")
         ctx = CallContext(world, uid, scope, params, spec.privilege, time.time())
-        result = spec.handler(ctx)
+        try:
+            result = spec.handler(ctx)
+        except ApiError as exc:
+            return self._fail(exc.code, exc.detail)
         if not ctx.authorized:  # a handler bug: the privilege was never checked
             self._record_error(f"{method}: handler did not call ctx.authorize()")
         if spec.write:
             self.count("writes_applied")
-        return method, result
+        return EmulatorResponse.json(result, CONTENT_TYPE)
 
     # ---- OAuth dialogs ----------------------------------------------------------------------
 

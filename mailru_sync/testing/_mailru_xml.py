@@ -23,11 +23,14 @@ type XML clients (REXML, minidom, ``openxml``) accept without looking at it.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from xml.sax.saxutils import escape
 
-__all__ = ["XML_CONTENT_TYPE", "error_xml", "result_xml", "wants_xml"]
+from ._server import EmulatorResponse
+
+__all__ = ["XML_CONTENT_TYPE", "as_xml", "error_xml", "result_xml", "wants_xml"]
 
 XML_CONTENT_TYPE = "text/xml; charset=utf-8"
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
@@ -121,3 +124,23 @@ def error_xml(code: int, message: str) -> bytes:
         f"{_DECLARATION}<error><error_code>{code}</error_code>"
         f"<error_msg>{_scalar(message)}</error_msg></error>"
     ).encode()
+
+
+def as_xml(resp: EmulatorResponse, method: str) -> EmulatorResponse:
+    """The XML form of a JSON API answer of ``method`` (status and headers kept).
+
+    Rendering the finished JSON answer keeps one code path for every check and method: the
+    ``{"error": {...}}`` envelope becomes the XML error, anything else the method's result.
+    """
+    try:
+        body = json.loads(resp.body)
+    except ValueError:  # not a JSON answer: leave it as it is
+        return resp
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and set(error) == {"error_code", "error_msg"}:
+        xml = error_xml(int(error["error_code"]), str(error["error_msg"]))
+    else:
+        xml = result_xml(method, body)
+    return EmulatorResponse(
+        status=resp.status, body=xml, content_type=XML_CONTENT_TYPE, headers=list(resp.headers)
+    )
