@@ -16,6 +16,7 @@ from typing import ClassVar
 from urllib.parse import urlencode, urlsplit
 
 from . import _mailru_pages as pages
+from . import _mailru_xml as xml_format
 from ._mailru_api import (
     ERROR_MESSAGES,
     METHODS,
@@ -36,7 +37,6 @@ from ._mailru_world import (
     Person,
     RefreshGrant,
 )
-from ._mailru_xml import as_xml, wants_xml
 from ._server import BaseEmulator, EmulatorRequest, EmulatorResponse, GrantError
 
 __all__ = ["MailruEmulator"]
@@ -220,8 +220,8 @@ class MailruEmulator(BaseEmulator):
     def dispatch(self, request: EmulatorRequest) -> EmulatorResponse:
         if request.path in API_PATHS:
             resp = self._api(request)
-            if wants_xml(request.params):  # the same answer, as XML (see _mailru_xml)
-                return as_xml(resp, request.params.get("method", ""))
+            if xml_format.wants_xml(request.params):  # the same answer, as XML
+                return xml_format.as_xml(resp, request.params.get("method", ""))
             return resp
         route = self._routes.get(request.path)
         if route is None:

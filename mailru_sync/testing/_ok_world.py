@@ -60,10 +60,10 @@ BLOCKED_PASSWORD = "ok-Blocked-2024"
 #: the wall clock; objects created at run time use the real clock.
 EPOCH_MS = 1_709_294_400_000
 
-#: Number of personal photos of the primary user: deliberately not a multiple of common page sizes.
-PRIMARY_PHOTO_COUNT = 237
 #: Photos in the primary user's albums, besides the personal ones.
 PRIMARY_ALBUM_PHOTO_COUNT = 61
+#: Number of personal photos of the primary user: deliberately not a multiple of common page sizes.
+PRIMARY_PHOTO_COUNT = 237
 
 _MALE_FIRST = (
     "Иван", "Алексей", "Сергей", "Дмитрий", "Андрей", "Михаил", "Николай", "Павел", "Олег",
