@@ -6,10 +6,10 @@ i.e. the XML carries the same data as the JSON.  What is documented of the XML i
 * the success root is ``response_<group>_<method>``: events.getNewCount answers
   ``<response_events_getNewCount><count>2</count></response_events_getNewCount>``
   (http://api.mail.ru/docs/reference/rest/events.getNewCount, "Пример ответа в формате XML");
-* a list result repeats one element per item under that root: a public client that stores the
-  users.getInfo XML of Mail.ru reads it with the path ``/response_users_getInfo/user`` (children
-  ``uid``, ``first_name``, ``last_name``, ``email``) -- SQL code calling ``openxml`` found with the
-  ``find_string`` search tool;
+* a list result repeats one element per item under that root: public client code that stores
+  Mail.ru's users.getInfo XML (an SQL function ``ua.registerAccount``) reads it with
+  ``openxml(..., '/*:response_users_getInfo/*:user')`` and the children ``uid``,
+  ``first_name``, ``last_name``, ``email``;
 * an error is ``<error><error_code>200</error_code><error_msg>…</error_msg></error>`` after an
   ``<?xml version="1.0" encoding="UTF-8"?>`` declaration ([rb-mailru-api]
   ``spec/mailru/api/request_spec.rb``; its ``handle_response`` checks that the root is named
