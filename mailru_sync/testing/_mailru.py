@@ -16,6 +16,7 @@ from typing import ClassVar
 from urllib.parse import urlencode, urlsplit
 
 from . import _mailru_pages as pages
+from . import _mailru_xml as xml_format
 from ._mailru_api import (
     ERROR_MESSAGES,
     METHODS,
@@ -65,6 +66,21 @@ def parse_scope(scope: str | Iterable[str]) -> tuple[str, ...]:
 
 def _append_query(url: str, pairs: list[tuple[str, str]]) -> str:
     return f"{url}{'&' if '?' in url else '?'}{urlencode(pairs)}"
+
+
+def registration_key(redirect_uri: str) -> str | None:
+    """The part of a redirect URI compared with the registered ones: all but the query.
+
+    A client may add its own query to a registered callback (social-auth-core sends
+    ``…/callback?redirect_state=…`` by default) and gets it back untouched; OK documents the
+    same rule for itself ("query part after ``?`` ignored", protocol-notes §2.6), and Mail.ru
+    evidently accepts it, since that backend works for its users.  A fragment is never allowed
+    (RFC 6749 §3.1.2), so such a URI matches nothing.
+    """
+    parts = urlsplit(redirect_uri)
+    if parts.fragment or "#" in redirect_uri:
+        return None
+    return parts._replace(query="").geturl()
 
 
 class MailruEmulator(BaseEmulator):
@@ -171,7 +187,7 @@ class MailruEmulator(BaseEmulator):
     ) -> str:
         """A fresh authorization code of the primary user for ``redirect_uri``."""
         uri = redirect_uri or self.redirect_uri
-        if uri not in self.redirect_uris:
+        if registration_key(uri) not in self.redirect_uris:
             raise ValueError(f"redirect_uri {uri!r} is not registered for the app")
         privileges = PRIVILEGES if scope is None else parse_scope(scope)
         with self.world_lock:
@@ -208,7 +224,10 @@ class MailruEmulator(BaseEmulator):
 
     def dispatch(self, request: EmulatorRequest) -> EmulatorResponse:
         if request.path in API_PATHS:
-            return self._api(request)
+            resp = self._api(request)
+            if xml_format.wants_xml(request.params):  # the same answer, as XML
+                return xml_format.as_xml(resp, request.params.get("method", ""))
+            return resp
         route = self._routes.get(request.path)
         if route is None:
             return EmulatorResponse.html(pages.not_found_page(), status=404)
@@ -282,9 +301,11 @@ class MailruEmulator(BaseEmulator):
     # ---- OAuth dialogs ----------------------------------------------------------------------
 
     def _registered(self, redirect_uri: str, request: EmulatorRequest) -> bool:
+        """Registered, comparing without the query (see :func:`registration_key`)."""
         origin = self.origin_of(request)
         local = {f"{origin}/oauth/success.html", f"{origin}/blank.html"}
-        return redirect_uri in self.redirect_uris or redirect_uri in local
+        key = registration_key(redirect_uri)
+        return key is not None and (key in self.redirect_uris or key in local)
 
     def _logged_in(self, request: EmulatorRequest) -> Person | None:
         uid = self.world.login_sessions.get(request.cookies.get(LOGIN_COOKIE, ""))
@@ -502,6 +523,9 @@ class MailruEmulator(BaseEmulator):
         problem = self._missing(params, "code", "redirect_uri")
         if problem is not None:
             return problem
+        # The code is bound to the redirect_uri exactly as the authorization request sent it,
+        # query included (RFC 6749 §4.1.3: "their values are identical"); clients that added a
+        # query there (social-auth-core's redirect_state) send the same URI again here.
         try:
             code = self.redeem_code(params["code"], params["client_id"], params["redirect_uri"])
         except GrantError as exc:

@@ -177,13 +177,20 @@ _PHRASES = (
     "Испекла пирог по бабушкиному рецепту",
     "Ищу попутчиков в Казань",
 )
+#: Seeded event types: the codes of the event type table in [aiomailru@f737433]
+#: docs/source/rest_api.rst ("Event types": 3-1 blog post, 1-1 photo, 3-23 micro blog post,
+#: 3-7 guestbook, 1-2 video).
 _TYPE_NAMES = (
-    ("5-1", "Запись в блоге"),
-    ("3-1", "Новые фотографии"),
-    ("4-3", "Сменил статус"),
-    ("1-1", "Новая запись в гостевой книге"),
-    ("6-1", "Видео"),
+    ("3-1", "Запись в блоге"),
+    ("1-1", "Новые фотографии"),
+    ("3-23", "Запись в микроблоге"),
+    ("3-7", "Новая запись в гостевой книге"),
+    ("1-2", "Видео"),
 )
+#: Type of the events an application writes: stream.post (5-17 "App event"), a shared link
+#: (5-26 "Link share"), same table.
+APP_EVENT_TYPE = ("5-17", "Событие приложения")
+LINK_SHARE_TYPE = ("5-26", "Поделился ссылкой")
 _GROUP_WORDS = ("Клуб", "Сообщество", "Любители", "Друзья", "Фанаты", "Школа", "Мастерская")
 _GROUP_TOPICS = (
     "рыбалки",
@@ -256,7 +263,10 @@ class Person:
         return f"http://my.mail.ru/{domain.split('.')[0]}/{local}/"
 
     def public(self, viewer: str | None = None) -> dict[str, object]:
-        """The users.getInfo object (protocol-notes §1.8); ``is_friend`` is viewer relative."""
+        """The users.getInfo object; ``is_friend`` is viewer relative.
+
+        Shape: protocol-notes §1.8 and the "User" table of [aiomailru@f737433] rest_api.rst.
+        """
         local, _, domain = self.email.partition("@")
         pic = f"http://avt.appsmail.ru/{domain.split('.')[0]}/{local}/_avatar"
         city_id, city, region_id, region = _CITIES[self.city]
@@ -284,7 +294,9 @@ class Person:
             "is_verified": int(self.is_verified),
             "vip": int(self.vip),
             "app_installed": int(self.app_installed),
-            "last_visit": str(self.last_visit),
+            # An integer Unix time ([aiomailru@f737433] rest_api.rst, User: "last_visit
+            # integer -- Date (in Unixtime) of the last user's visit").
+            "last_visit": self.last_visit,
             "location": {
                 "country": {"name": "Россия", "id": "24"},
                 "city": {"name": city, "id": str(city_id)},
@@ -319,38 +331,53 @@ class Event:
     type_name: str
     text: str
     title: str = ""
-    img_url: str = ""
+    #: What the user typed besides the application's ``text`` (stream.post ``user_text``).
+    user_text: str = ""
     shared_from: str = ""
+    #: The application that generated the event; 0 = the site itself (seeded events).
+    app_id: int = 0
+    #: Media objects (``{"object": "image" | "link" | ..., ...}``), [aiomailru@f737433]
+    #: rest_api.rst "Attachments".
+    attachments: list[dict[str, object]] = field(default_factory=list)
+    #: ``{"text", "href"}`` links under the event (stream.post's link1_*/link2_*).
+    action_links: list[dict[str, str]] = field(default_factory=list)
     likes: set[str] = field(default_factory=set)
     comments: list[Comment] = field(default_factory=list)
 
     def public(self, world: MailruWorld, viewer: str) -> dict[str, object]:
+        """The stream.get event.
+
+        Shape: the example of http://api.mail.ru/docs/reference/rest/stream.get/ (``id``,
+        ``generator`` with ``app_id``/``icon``/``url``/``title``/``type``, ``authors`` as
+        users.getInfo objects, ``subtype``) and the "Event" table of [aiomailru@f737433]
+        rest_api.rst for the other fields; ``attachments`` only where the event has some.
+        """
         author = world.people[self.author]
-        media: list[dict[str, object]] = [{"object": "text", "content": self.text}]
-        if self.img_url:
-            media.append({"object": "image", "src": self.img_url})
-        return {
+        result: dict[str, object] = {
             "id": self.id,
             "thread_id": self.id,
             "time": self.time,
             "huid": self.author,
-            "authors": [author.short()],
+            "authors": [author.public(viewer)],
+            "generator": world.generator(self.app_id),
             "type": self.type,
             "type_name": self.type_name,
             "subtype": "event",
             "title": self.title,
-            "user_text": self.text,
-            "text_media": media,
+            "user_text": self.user_text or self.text,
+            "text_media": [{"object": "text", "content": self.text}],
             "click_url": f"{author.link}multipost/{self.id}.html",
-            "generator": {"type": "web", "app_id": 0, "title": "Мой Мир", "url": ""},
             "likes_count": len(self.likes),
             "is_liked_by_me": int(viewer in self.likes),
             "comments_count": len(self.comments),
             "is_commentable": 1,
             "is_likeable": 1,
             "shared_from": self.shared_from,
-            "action_links": [],
+            "action_links": [dict(link) for link in self.action_links],
         }
+        if self.attachments:
+            result["attachments"] = [dict(a) for a in self.attachments]
+        return result
 
 
 @dataclass
@@ -387,6 +414,7 @@ class Photo:
     src: str
 
     def public(self) -> dict[str, object]:
+        """photos.get item (https://api.mail.ru/docs/reference/rest/photos-get example)."""
         return {
             "pid": self.pid,
             "aid": self.aid,
@@ -414,6 +442,8 @@ class Album:
     photos: list[Photo] = field(default_factory=list)
 
     def public(self, world: MailruWorld) -> dict[str, object]:
+        """photos.getAlbums item (http://api.mail.ru/docs/reference/rest/photos-getalbums/
+        example: ``created``/``updated`` as strings, ``size``, ``privacy``, ``link``)."""
         return {
             "aid": self.aid,
             "cover_pid": self.photos[0].pid if self.photos else 0,
@@ -634,6 +664,8 @@ class MailruWorld:
             event = self.add_event(
                 author, when, rng.choice(_PHRASES), type_code=type_code, type_name=type_name
             )
+            if type_code == "1-1":  # a photo event carries its image (no extra draws)
+                event.attachments.append(self._seeded_image(event))
             for liker in rng.sample(primary_friends, rng.randrange(0, 6)):
                 event.likes.add(liker)
             for _ in range(rng.randrange(0, 3)):
@@ -642,6 +674,21 @@ class MailruWorld:
                 event.comments.append(
                     Comment(self.new_id(), commenter, rng.choice(_PHRASES), when_c)
                 )
+
+    def _seeded_image(self, event: Event) -> dict[str, object]:
+        """An ``image`` attachment ("All fields but object and src may not be returned",
+        [aiomailru@f737433] rest_api.rst "image")."""
+        person = self.people[event.author]
+        local, _, domain = person.email.partition("@")
+        return {
+            "object": "image",
+            "src": f"http://content.foto.my.mail.ru/{domain.split('.')[0]}/{local}/"
+            f"_myphoto/i-e{event.seq}.jpg",
+            "id": event.id,
+            "owner_id": person.uid,
+            "album_id": "_myphoto",
+            "click_url": f"{person.link}photo/_myphoto/{event.seq}.html",
+        }
 
     def _build_guestbooks(self) -> None:
         rng = self._rng
@@ -740,11 +787,14 @@ class MailruWorld:
         when: int,
         text: str,
         *,
-        type_code: str = "5-1",
+        type_code: str = "3-1",
         type_name: str = "Запись в блоге",
         title: str = "",
-        img_url: str = "",
+        user_text: str = "",
         shared_from: str = "",
+        app_id: int = 0,
+        attachments: list[dict[str, object]] | None = None,
+        action_links: list[dict[str, str]] | None = None,
     ) -> Event:
         """Append a stream event (seeded or written through stream.post / stream.share)."""
         event_id = self.new_id()
@@ -757,11 +807,35 @@ class MailruWorld:
             type_name=type_name,
             text=text,
             title=title,
-            img_url=img_url,
+            user_text=user_text,
             shared_from=shared_from,
+            app_id=app_id,
+            attachments=list(attachments or []),
+            action_links=list(action_links or []),
         )
         self.events[event_id] = event
         return event
+
+    def generator(self, app_id: int) -> dict[str, object]:
+        """The ``generator`` of an event (stream.get doc example: ``app_id``, a 16x16 ``icon``
+        at ``http://appsmail.ru/icons/<app_id>.gif``, the canvas ``url``, ``title``, ``type``
+        "application").  For the site's own events (app_id 0) the values are the emulator's
+        choice: no public example shows one (uncertain)."""
+        if app_id == self.app.app_id:
+            return {
+                "app_id": app_id,
+                "icon": f"http://appsmail.ru/icons/{app_id}.gif",
+                "url": f"http://my.mail.ru/cgi-bin/my/app-canvas?appid={app_id}",
+                "title": self.app.title,
+                "type": "application",
+            }
+        return {
+            "app_id": 0,
+            "icon": "http://my.mail.ru/favicon.ico",
+            "url": "http://my.mail.ru/",
+            "title": "Мой Мир",
+            "type": "web",
+        }
 
     def thread(self, a: str, b: str) -> list[Message]:
         key = (a, b) if a <= b else (b, a)

@@ -303,6 +303,8 @@ def _format_ms(ms: int) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms / 1000))
 
 
+# Shape: users.getInfo fields (https://apiok.ru/dev/methods/rest/users/users.getInfo, the
+# response field list; protocol-notes §2.10), limited to the requested fields.
 def user_object(profile: Profile, fields: set[str] | None, ctx: CallContext) -> dict[str, object]:
     """A user as ``users.getInfo`` describes it, limited to the requested ``fields``."""
     pic = f"{ctx.api_server}i/avatar/{profile.uid}"
@@ -336,11 +338,16 @@ def user_object(profile: Profile, fields: set[str] | None, ctx: CallContext) -> 
     scopes = ctx.scopes()
     if profile.email and profile.uid == ctx.session_uid and scopes and "GET_EMAIL" in scopes:
         everything["email"] = profile.email
-    wanted = _DEFAULT_USER_FIELDS | {"email"} if fields is None else fields | {"uid"}
+    # ``email`` only when asked for in ``fields`` (and GET_EMAIL granted): the field is listed
+    # among the requestable ones of users.getInfo / users.getCurrentUser (apiok.ru method pages,
+    # [apiok-doc-repo] ru/users/users.getCurrentUser.md: "fields -- список запрашиваемых
+    # полей"), and clients such as social-auth-core read it with ``.get("email", "")``.
+    wanted = _DEFAULT_USER_FIELDS if fields is None else fields | {"uid"}
     return {key: value for key, value in everything.items()
             if key in wanted and value is not None}
 
 
+# Shape: group.getInfo fields (https://apiok.ru/dev/methods/rest/group/group.getInfo).
 def group_object(ctx: CallContext, gid: str, fields: set[str]) -> dict[str, object]:
     group = ctx.world.groups[gid]
     everything: dict[str, object] = {
@@ -358,6 +365,8 @@ def group_object(ctx: CallContext, gid: str, fields: set[str]) -> dict[str, obje
     return {key: value for key, value in everything.items() if key in fields | {"uid"}}
 
 
+# Shape: uncertain (photos.getPhotos lists ``photos``; the field names follow the
+# photosV2/photos type pages' pic*/standard_* names).
 def photo_object(ctx: CallContext, photo: Photo) -> dict[str, object]:
     src = f"{ctx.api_server}i/photo/{photo.pid}"
     result: dict[str, object] = {
@@ -377,6 +386,7 @@ def photo_object(ctx: CallContext, photo: Photo) -> dict[str, object]:
     return result
 
 
+# Shape: mediatopic.getByIds ``media_topics`` items; field names uncertain (protocol-notes §2.10).
 def topic_object(topic: Topic) -> dict[str, object]:
     result: dict[str, object] = {
         "id": topic.topic_id,
@@ -396,14 +406,17 @@ def topic_object(topic: Topic) -> dict[str, object]:
 # --------------------------------------------------------------------------------------------
 
 
+# Shape: the user object (protocol-notes §2.10, [apiok-doc-repo] users.getCurrentUser.md).
 def _users_get_current_user(ctx: CallContext) -> object:
     return user_object(ctx.world.profiles[ctx.user()], ctx.fields(), ctx)
 
 
+# Shape: the bare uid string (uncertain, protocol-notes §2.10).
 def _users_get_logged_in_user(ctx: CallContext) -> object:
     return ctx.user()
 
 
+# Shape: a bare array, the classic form clients read (protocol-notes §2.10).
 def _users_get_info(ctx: CallContext) -> object:
     uids = ctx.id_list("uids")
     fields = ctx.fields(required=True) or {"uid"}
@@ -418,22 +431,26 @@ def _target_user(ctx: CallContext, name: str = "fid") -> str:
     return uid
 
 
+# Shape: an array of uid strings (uncertain, protocol-notes §2.10).
 def _friends_get(ctx: CallContext) -> object:
     return list(ctx.world.friends[_target_user(ctx)])
 
 
+# Shape: {"uids": [...]} (uncertain, protocol-notes §2.10).
 def _friends_get_app_users(ctx: CallContext) -> object:
     uid = ctx.user()
     return {"uids": [friend for friend in ctx.world.friends[uid]
                      if friend in ctx.world.app_users]}
 
 
+# Shape: a bare array of groups (classic clients; the wrapped form is uncertain, §2.10).
 def _group_get_info(ctx: CallContext) -> object:
     gids = ctx.id_list("uids")
     fields = ctx.fields(required=True) or set()
     return [group_object(ctx, gid, fields) for gid in gids if gid in ctx.world.groups]
 
 
+# Shape: the older bare array of {groupId, userId, status} (protocol-notes §2.10).
 def _group_get_user_groups_by_ids(ctx: CallContext) -> object:
     gid = ctx.required("group_id")
     group = ctx.world.groups.get(gid)
@@ -447,6 +464,7 @@ def _group_get_user_groups_by_ids(ctx: CallContext) -> object:
     ]
 
 
+# Shape: {"groups": [{groupId, userId}], "anchor", "has_more"} (anchor paging, §2.9).
 def _group_get_user_groups_v2(ctx: CallContext) -> object:
     uid = ctx.user()
     count = ctx.integer("count", 20, 1, MAX_PAGE)
@@ -461,6 +479,8 @@ _EVENT_ICONS = {
 }
 
 
+# Shape: [{"icon","lastId","marker","message","number","type","uid"}]
+# (https://apiok.ru/en/dev/methods/rest/events/events.get).
 def _events_get(ctx: CallContext) -> object:
     uid = ctx.user()
     counts = ctx.world.events.get(uid, {})
@@ -509,6 +529,8 @@ def _parse_attachment(raw: str) -> list[dict[str, object]]:
     return blocks
 
 
+# Parameters and permissions: [apiok-doc-repo] mediatopic.post.md; returns the topic id
+# (uncertain, protocol-notes §2.10).
 def _mediatopic_post(ctx: CallContext) -> object:
     uid = ctx.user()
     kind = (ctx.text("type") or "USER").upper()
@@ -541,6 +563,7 @@ def _mediatopic_get_by_ids(ctx: CallContext) -> object:
     return {"media_topics": [topic_object(topics[tid]) for tid in ids if tid in topics]}
 
 
+# Shape: feeds + entities (stream.get of apiok.ru); field names uncertain.
 def _stream_get(ctx: CallContext) -> object:
     uid = ctx.user()
     world = ctx.world
@@ -577,6 +600,7 @@ def _photo_owner(ctx: CallContext) -> tuple[str, bool]:
     return _target_user(ctx), False
 
 
+# Shape: {"photos", "anchor", "has_more", "totalCount"?} (protocol-notes §2.9).
 def _photos_get_photos(ctx: CallContext) -> object:
     owner, _ = _photo_owner(ctx)
     aid = ctx.text("aid")
@@ -585,7 +609,10 @@ def _photos_get_photos(ctx: CallContext) -> object:
         if album is None or album.owner != owner:
             raise OkApiError(120, "aid: unknown album")
     count = ctx.integer("count", 20, 1, MAX_PAGE)
-    photos = ctx.world.photos_of(owner, aid)
+    # No ``aid``: the personal photos only, not those of albums ("Если не указан, то
+    # возвращаются фотографии из личного альбома", [apiok-doc-repo] photos.getPhotos.md).
+    photos = [photo for photo in ctx.world.photos_of(owner, aid)
+              if aid is not None or photo.album_id is None]
     page = paginate([photo.pid for photo in photos], ctx.text("anchor"), ctx.text("direction"),
                     count)
     items: list[object] = [photo_object(ctx, ctx.world.photos[pid]) for pid in page.keys]
@@ -598,6 +625,7 @@ def _photos_get_photos(ctx: CallContext) -> object:
 _ALBUM_TYPES = frozenset({"PUBLIC", "FRIENDS", "PRIVATE"})
 
 
+# Returns the album id string (http://apiok.ru/en/dev/methods/rest/photos/photos.createAlbum).
 def _photos_create_album(ctx: CallContext) -> object:
     uid = ctx.user()
     title = ctx.required("title")
@@ -616,6 +644,7 @@ def _photos_create_album(ctx: CallContext) -> object:
     return aid
 
 
+# Shape: {"albums", "pagingAnchor", "hasMore"} (photos.getAlbums paging names, §2.9).
 def _photos_get_albums(ctx: CallContext) -> object:
     owner, _ = _photo_owner(ctx)
     albums = sorted((album for album in ctx.world.albums.values() if album.owner == owner),
@@ -633,6 +662,7 @@ def _photos_get_albums(ctx: CallContext) -> object:
     return _page_result(page, "albums", items, anchor_key="pagingAnchor", more_key="hasMore")
 
 
+# Shape: one {"ok": ...} / {"fail": ...} per call (protocol-notes §2.8).
 def _batch_execute_v2(ctx: CallContext) -> object:
     if ctx.batch_depth:
         raise OkApiError(1200, "batch calls cannot be nested")

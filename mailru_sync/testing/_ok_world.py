@@ -60,6 +60,8 @@ BLOCKED_PASSWORD = "ok-Blocked-2024"
 #: the wall clock; objects created at run time use the real clock.
 EPOCH_MS = 1_709_294_400_000
 
+#: Photos in the primary user's albums, besides the personal ones.
+PRIMARY_ALBUM_PHOTO_COUNT = 61
 #: Number of personal photos of the primary user: deliberately not a multiple of common page sizes.
 PRIMARY_PHOTO_COUNT = 237
 
@@ -462,7 +464,8 @@ def build_world(seed: int = 0, *, user_count: int = 400, group_count: int = 80) 
         for _ in range(count):
             photo_counter += 1
             pid = str(900_000_000_000 + photo_counter)
-            album_id = rng.choice(album_ids) if album_ids and rng.random() < 0.6 else None
+            # Without albums a photo is personal (no album_id); with albums it is in one.
+            album_id = rng.choice(album_ids) if album_ids else None
             photos[pid] = Photo(
                 pid=pid,
                 owner=owner,
@@ -478,7 +481,8 @@ def build_world(seed: int = 0, *, user_count: int = 400, group_count: int = 80) 
 
     primary_albums = [add_album(PRIMARY_UID, title, False)
                       for title in ("Отпуск", "Дача", "Семья")]
-    add_photos(PRIMARY_UID, PRIMARY_PHOTO_COUNT, primary_albums, False)
+    add_photos(PRIMARY_UID, PRIMARY_PHOTO_COUNT, [], False)
+    add_photos(PRIMARY_UID, PRIMARY_ALBUM_PHOTO_COUNT, primary_albums, False)
     for uid in others:
         count = rng.randint(0, 12)
         if count:
