@@ -42,19 +42,27 @@ def session_for(platform: str, info: dict[str, Any]) -> mailru_sync.TokenSession
     app, user = info["app"], info["user"]
     if platform == "mailru":
         return mailru_sync.ServerSession(
-            app["app_id"], app["secret_key"], user["access_token"], base_url=info["url"],
+            app["app_id"],
+            app["secret_key"],
+            user["access_token"],
+            base_url=info["url"],
             deadline=120,
         )
     return ok.ClientSession(
-        app["app_id"], app["app_key"], user["access_token"], user["session_secret_key"],
-        base_url=info["url"], deadline=120,
+        app["app_id"],
+        app["app_key"],
+        user["access_token"],
+        user["session_secret_key"],
+        base_url=info["url"],
+        deadline=120,
     )
 
 
 def measure(platform: str, photo: Path) -> dict[str, Any]:
     emulator = subprocess.Popen(
         [sys.executable, "-m", "mailru_sync", "emulator", "--platform", platform],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert emulator.stdout is not None
@@ -68,8 +76,12 @@ def measure(platform: str, photo: Path) -> dict[str, Any]:
                 peak = tracemalloc.get_traced_memory()[1] - before
             finally:
                 tracemalloc.stop()
-        return {"platform": platform, "file_bytes": photo.stat().st_size, "peak_bytes": peak,
-                "stored": bool(result)}
+        return {
+            "platform": platform,
+            "file_bytes": photo.stat().st_size,
+            "peak_bytes": peak,
+            "stored": bool(result),
+        }
     finally:
         emulator.terminate()
         emulator.wait(timeout=10)

@@ -71,7 +71,9 @@ def test_reads_are_retried_writes_are_not(okru: ok.ClientSession, ok_emulator: O
     with pytest.raises(mailru_sync.TransportError, match="may have processed this write"):
         API(okru).batch(writes)
     assert ok_emulator.counters["writes_applied"] == applied + 1  # applied once, not resent
-    batch_requests = [r for r in ok_emulator.requests if r.params.get("method") == "batch.executeV2"]
+    batch_requests = [
+        r for r in ok_emulator.requests if r.params.get("method") == "batch.executeV2"
+    ]
     assert batch_requests[-1].fault == "reset_after"
 
 
@@ -81,20 +83,35 @@ def test_sub_call_params_are_serialized_and_signed_inside_methods(
     import numpy as np
 
     me = okru.call("users.getLoggedInUser")
-    results = API(okru).batch([("users.getInfo", {"uids": [me, me], "fields": ("name", "uid"),
-                                                  "emptyPictures": np.bool_(False)})])
+    results = API(okru).batch(
+        [
+            (
+                "users.getInfo",
+                {"uids": [me, me], "fields": ("name", "uid"), "emptyPictures": np.bool_(False)},
+            )
+        ]
+    )
     assert results[0][0]["uid"] == me
     sent = json.loads(ok_emulator.requests[-1].params["methods"])
-    assert sent == [{"users.getInfo": {"params": {"uids": f"{me},{me}", "fields": "name,uid",
-                                                  "emptyPictures": "false"}}}]
+    assert sent == [
+        {
+            "users.getInfo": {
+                "params": {"uids": f"{me},{me}", "fields": "name,uid", "emptyPictures": "false"}
+            }
+        }
+    ]
 
 
 def test_bad_calls_fail_before_anything_is_sent(
     okru: ok.ClientSession, ok_emulator: OkEmulator
 ) -> None:
     before = ok_emulator.counters["requests"]
-    for calls in ([("users.getInfo",)], [("users.getInfo", "uids=1")], [("batch.executeV2", {})],
-                  [("users.getInfo", {"uids": object()})]):
+    for calls in (
+        [("users.getInfo",)],
+        [("users.getInfo", "uids=1")],
+        [("batch.executeV2", {})],
+        [("users.getInfo", {"uids": object()})],
+    ):
         with pytest.raises(ParameterError):
             API(okru).batch([("users.getLoggedInUser", None), *calls])  # type: ignore[list-item]
     with pytest.raises(mailru_sync.ConfigurationError, match="batch_size"):

@@ -71,9 +71,7 @@ def test_mailru_offset_listing_and_author_feed(
     offsets = [r.params["offset"] for r in mailru_emulator.requests[-8:]]
     assert offsets == ["0", "7", "14", "21", "28", "35", "42", "43"]
     by_author = list(api.stream.getByAuthor.iter(uid=mailru_emulator.user.uid, page_size=9))
-    assert by_author and {e["authors"][0]["uid"] for e in by_author} == {
-        mailru_emulator.user.uid
-    }
+    assert by_author and {e["authors"][0]["uid"] for e in by_author} == {mailru_emulator.user.uid}
     assert len({e["id"] for e in by_author}) == len(by_author)
 
 
@@ -82,9 +80,9 @@ def test_mailru_unpaged_listing_yields_the_whole_answer(
 ) -> None:
     api = API(mailru)
     assert list(api.photos.get.iter(aid="_myphoto")) == api.photos.get(aid="_myphoto")
-    assert list(api.photos.get.iter(aid="_myphoto", max_items=3)) == api.photos.get(
-        aid="_myphoto"
-    )[:3]
+    assert (
+        list(api.photos.get.iter(aid="_myphoto", max_items=3)) == api.photos.get(aid="_myphoto")[:3]
+    )
 
 
 def test_ok_photos_of_an_album_exactly_once(
@@ -105,14 +103,18 @@ def test_ok_photos_of_an_album_exactly_once(
 def test_ok_albums_use_paging_anchor_and_has_more_spellings(
     okru: ok.ClientSession, ok_emulator: OkEmulator
 ) -> None:
-    gid = next(g for g in ok_emulator.world.group_order
-               if any(a.owner == g for a in ok_emulator.world.albums.values()))
+    gid = next(
+        g
+        for g in ok_emulator.world.group_order
+        if any(a.owner == g for a in ok_emulator.world.albums.values())
+    )
     albums = list(API(okru).photos.getAlbums.iter(page_size=1))
     assert len(albums) == 3 and len({a["aid"] for a in albums}) == 3
     sent = ok_emulator.requests[-3:]
     assert "pagingAnchor" not in sent[0].params
-    assert all("pagingAnchor" in r.params and r.params["pagingDirection"] == "FORWARD"
-               for r in sent[1:])
+    assert all(
+        "pagingAnchor" in r.params and r.params["pagingDirection"] == "FORWARD" for r in sent[1:]
+    )
     assert list(API(okru).photos.getAlbums.iter(gid=gid))
 
 

@@ -12,8 +12,13 @@ BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "upload_memory.
 
 
 def test_twenty_megabytes_upload_with_a_small_peak() -> None:
-    run = subprocess.run([sys.executable, str(BENCHMARK), "--size-mb", "20"],
-                         capture_output=True, text=True, timeout=120, check=False)
+    run = subprocess.run(
+        [sys.executable, str(BENCHMARK), "--size-mb", "20"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     figures = [json.loads(line) for line in run.stdout.splitlines()]
     assert [f["platform"] for f in figures] == ["mailru", "ok"]

@@ -83,11 +83,19 @@ def test_mailru_expired_session_is_refreshed_and_the_upload_sent_again(
 ) -> None:
     emu = mailru_emulator
     session = mailru_sync.RefreshSession(
-        emu.app.app_id, emu.app.private_key, emu.app.secret_key, emu.user.refresh_token,
+        emu.app.app_id,
+        emu.app.private_key,
+        emu.app.secret_key,
+        emu.user.refresh_token,
         base_url=emu.url,
     )
-    session.apply_token({"access_token": emu.user.access_token,
-                         "refresh_token": emu.user.refresh_token, "x_mailru_vid": emu.user.uid})
+    session.apply_token(
+        {
+            "access_token": emu.user.access_token,
+            "refresh_token": emu.user.refresh_token,
+            "x_mailru_vid": emu.user.uid,
+        }
+    )
     emu.expire_token(emu.user.access_token)
     writes = emu.counters["writes_applied"]
     photo = session.upload_photo(JPEG)
@@ -138,16 +146,19 @@ def test_ok_emulator_refuses_bad_upload_and_commit_tokens(
     photo_id = ticket["photo_ids"][0]
     body = MultipartBody({}, "pic1", file_source(PNG, "a.png"))
     forged = ticket["upload_url"].replace("apiToken=", "apiToken=x")
-    answer = requests.post(forged, data=body, headers={"Content-Type": body.content_type},
-                           timeout=10).json()
+    answer = requests.post(
+        forged, data=body, headers={"Content-Type": body.content_type}, timeout=10
+    ).json()
     assert answer["error_code"] == 100
     with pytest.raises(mailru_sync.InvalidParamError, match="token"):
         okru.call("photosV2.commit", {"photo_id": photo_id, "token": "guess"})
-    answer = requests.post(ticket["upload_url"], data=body,
-                           headers={"Content-Type": body.content_type}, timeout=10).json()
+    answer = requests.post(
+        ticket["upload_url"], data=body, headers={"Content-Type": body.content_type}, timeout=10
+    ).json()
     token = answer["photos"][photo_id]["token"]
-    again = requests.post(ticket["upload_url"], data=body,
-                          headers={"Content-Type": body.content_type}, timeout=10).json()
+    again = requests.post(
+        ticket["upload_url"], data=body, headers={"Content-Type": body.content_type}, timeout=10
+    ).json()
     assert again["error_code"] == 100  # one upload per ticket
     with pytest.raises(APIError) as unknown:
         okru.call("photosV2.commit", {"photo_id": "nope", "token": token})
@@ -160,8 +171,15 @@ def test_ok_emulator_refuses_bad_upload_and_commit_tokens(
 
 @pytest.mark.parametrize(
     "url",
-    ["file:///etc/passwd", "ftp://host/x", "http://user:pw@host/x", "http:///nohost", "", None,
-     "http://host:port/x"],
+    [
+        "file:///etc/passwd",
+        "ftp://host/x",
+        "http://user:pw@host/x",
+        "http:///nohost",
+        "",
+        None,
+        "http://host:port/x",
+    ],
 )
 def test_upload_urls_are_checked(url: object) -> None:
     with pytest.raises(mailru_sync.ResponseError):
