@@ -121,7 +121,7 @@ def test_bad_calls_fail_before_anything_is_sent(
 
 
 def test_batches_are_an_ok_feature(mailru: mailru_sync.ServerSession) -> None:
-    with pytest.raises(mailru_sync.ConfigurationError, match="OK.ru feature"):
+    with pytest.raises(mailru_sync.ConfigurationError, match=r"OK\.ru feature"):
         API(mailru).batch([("users.getInfo", {})])
 
 

@@ -43,7 +43,7 @@ def test_pandas_timestamps_are_datetimes() -> None:
 
 
 def test_times_of_day_are_refused_naming_the_parameter() -> None:
-    with pytest.raises(ParameterError, match="'at'.*time"):
+    with pytest.raises(ParameterError, match=r"'at'.*time"):
         serialize_value("at", dt.time(12, 0), "ok")
 
 
