@@ -38,6 +38,7 @@ from urllib3.util import Retry
 
 from . import _budget
 from ._fastpath import route_for
+from ._paging import Paging, iterate
 from ._ratelimit import RateLimiter
 from ._redact import Redactor, install_urllib3_filter, mask, redact_params
 from ._response import decode_json, parse_retry_after, snippet_of
@@ -163,6 +164,8 @@ class BaseSession(requests.Session):
     platform: ClassVar[Platform]
     #: API method names that change state; never resent automatically (see ``retry_writes``).
     WRITE_METHODS: ClassVar[frozenset[str]] = frozenset()
+    #: How each listing method pages (``mailru_sync.mailru.paging``, ``mailru_sync.ok.paging``).
+    PAGING: ClassVar[Mapping[str, Paging]] = {}
 
     def __init__(
         self,
@@ -804,6 +807,20 @@ class BaseSession(requests.Session):
             if self.pass_error:
                 return body
             raise api_error
+
+    def iter(
+        self,
+        method: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        progress: bool = False,
+    ) -> Iterator[Any]:
+        """Yield the items of every page of listing ``method``, lazily (see :attr:`PAGING`)."""
+        return iterate(
+            self, method, params, max_items=max_items, page_size=page_size, progress=progress
+        )
 
     def _check_method_name(self, method: object) -> None:
         if not isinstance(method, str) or not method or method.startswith(".") or " " in method:

@@ -4,16 +4,22 @@
 ``session.call("friends.get", params)``. Attribute chains may be as deep as the method names
 (``api.photos.getAlbums``). Per-call transport options (GET/POST, write) are on
 :meth:`BaseSession.call`, so parameter names stay free for the platform.
+
+Two helpers ride on the same names: ``api.stream.get.iter(**params)`` pages through a listing
+(:meth:`BaseSession.iter`), and ``api.batch(calls)`` runs many OK calls in few
+``batch.executeV2`` requests, while ``api.batch.executeV2(...)`` stays the raw method.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from ._batch import MAX_BATCH_SIZE, execute_batch
 from ._session import BaseSession
 from .exceptions import ConfigurationError
 
-__all__ = ["API", "APIMethod"]
+__all__ = ["API", "APIMethod", "BatchMethod"]
 
 
 class APIMethod:
@@ -38,8 +44,38 @@ class APIMethod:
     def __call__(self, **params: Any) -> Any:
         return self._session.call(self._name, params)
 
+    def iter(
+        self,
+        *,
+        max_items: int | None = None,
+        page_size: int | None = None,
+        progress: bool = False,
+        **params: Any,
+    ) -> Iterator[Any]:
+        """Yield the items of every page of this listing, lazily (see ``session.PAGING``)."""
+        return self._session.iter(
+            self._name, params, max_items=max_items, page_size=page_size, progress=progress
+        )
+
     def __repr__(self) -> str:
         return f"<APIMethod {self._name!r} of {self._session!r}>"
+
+
+class BatchMethod(APIMethod):
+    """``api.batch``: call it with ``(method, params)`` pairs to batch them (OK only); its
+    attributes stay methods (``api.batch.executeV2(methods=...)`` is the raw call)."""
+
+    __slots__ = ()
+
+    def __call__(  # type: ignore[override]
+        self,
+        calls: Iterable[tuple[str, Mapping[str, Any] | None]],
+        *,
+        raise_errors: bool = False,
+        batch_size: int = MAX_BATCH_SIZE,
+    ) -> list[Any]:
+        """Results in order, each the call's value or the ``APIError`` it produced."""
+        return execute_batch(self._session, calls, raise_errors=raise_errors, batch_size=batch_size)
 
 
 class API:
@@ -62,6 +98,8 @@ class API:
     def __getattr__(self, name: str) -> APIMethod:
         if name.startswith("_"):
             raise AttributeError(name)
+        if name == "batch":
+            return BatchMethod(self._session, name)
         return APIMethod(self._session, name)
 
     def __call__(self, method: str, **params: Any) -> Any:

@@ -29,6 +29,7 @@ __all__ = [
     "InvalidParamError",
     "InvalidRefreshTokenError",
     "OAuthError",
+    "PagingError",
     "ParameterError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -157,6 +158,11 @@ class HTTPStatusError(ResponseError):
 
 class ResponseTooLarge(ResponseError):
     """The body grew past the session's ``max_body_size`` and was abandoned. Not retried."""
+
+
+class PagingError(ResponseError):
+    """A paged listing stopped advancing: the platform sent the same cursor (or the same page)
+    again. Raised instead of looping forever; ``method`` names the listing."""
 
 
 # --- platform API errors ----------------------------------------------------------------------

@@ -19,6 +19,7 @@ Every string is UTF-8 encoded before hashing; values are concatenated raw, never
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 import hashlib
 import json
@@ -75,6 +76,32 @@ def _number(name: str, value: float) -> str:
     return float.__repr__(value)  # shortest round-trip text, never "np.float64(...)"
 
 
+#: OK's date-time text (mediatopic.post ``publishAt``: "2015-11-05 19:09:13", apiok.ru).
+OK_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+OK_DATE_FORMAT = "%Y-%m-%d"
+#: Mail.ru's date text (users.getInfo ``birthday``: "15.02.1980", api.mail.ru).
+MAILRU_DATE_FORMAT = "%d.%m.%Y"
+#: OK documents no time zone; its times read as Moscow time (UTC+3, no DST since 2014).
+#: An aware datetime is converted to it; a naive one is sent as written. **Uncertain.**
+OK_TIMEZONE = dt.timezone(dt.timedelta(hours=3), "MSK")
+
+
+def _moment(value: dt.date, platform: Platform) -> str | int:
+    """A date or datetime as the platform writes one (see the module doc).
+
+    Mail.ru answers with unix times (photos.get ``created``), so a datetime goes as unix seconds
+    (a naive one read as local time, as ``datetime.timestamp`` does) and a date as DD.MM.YYYY;
+    OK takes "YYYY-MM-DD HH:MM:SS" and "YYYY-MM-DD".
+    """
+    if isinstance(value, dt.datetime):
+        if platform == "mailru":
+            return int(value.timestamp())
+        if value.tzinfo is not None:
+            value = value.astimezone(OK_TIMEZONE)
+        return value.strftime(OK_DATETIME_FORMAT)
+    return value.strftime(MAILRU_DATE_FORMAT if platform == "mailru" else OK_DATE_FORMAT)
+
+
 def _scalar(name: str, value: object, platform: Platform) -> str:
     """The plain ``str`` that is signed and sent; never the object itself.
 
@@ -99,10 +126,12 @@ def _scalar(name: str, value: object, platform: Platform) -> str:
         return str(int(value)) if value == value.to_integral_value() else format(value, "f")
     if isinstance(value, numbers.Real):
         return _number(name, float(value))
+    if isinstance(value, dt.date):  # datetime (and pandas Timestamp) included
+        return str(_moment(value, platform))
     raise ParameterError(
         f"parameter {name!r} has unsupported type {type(value).__name__}; pass str, a number, "
-        "bool, a sequence of those (list, tuple, ndarray, Series), or a dict / list of dicts "
-        "(sent as JSON)"
+        "bool, a date or datetime, a sequence of those (list, tuple, ndarray, Series), or a "
+        "dict / list of dicts (sent as JSON)"
     )
 
 
@@ -114,9 +143,16 @@ def _is_json_typed(value: object) -> bool:
     return False
 
 
-def _to_json(name: str, value: object) -> str:
+def _to_json(name: str, value: object, platform: Platform) -> str:
+    def moment(item: object) -> object:
+        if isinstance(item, dt.date):  # e.g. OK attachment "publishAt"
+            return _moment(item, platform)
+        raise TypeError(f"Object of type {type(item).__name__} is not JSON serializable")
+
     try:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return json.dumps(
+            value, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=moment
+        )
     except (TypeError, ValueError) as exc:
         raise ParameterError(f"parameter {name!r} cannot be encoded as JSON: {exc}") from None
 
@@ -144,18 +180,20 @@ def serialize_value(name: str, value: object, platform: Platform) -> str | None:
     ``None`` → ``None`` (the parameter is omitted). ``str`` (subclasses and str enums by their
     content) as is, integers (``numbers.Integral``: numpy/pandas too) as decimal, real numbers
     shortest-repr with ``2.0`` sent as ``2``, ``Decimal`` in plain notation, ``bool`` as
-    ``1``/``0`` (Mail.ru) or ``true``/``false`` (OK), sequences of scalars (list, tuple,
+    ``1``/``0`` (Mail.ru) or ``true``/``false`` (OK), ``datetime`` as unix seconds (Mail.ru) or
+    ``YYYY-MM-DD HH:MM:SS`` (OK, aware values in Moscow time), ``date`` as ``DD.MM.YYYY``
+    (Mail.ru) or ``YYYY-MM-DD`` (OK), also inside JSON values, sequences of scalars (list, tuple,
     ndarray, Series, generators: read once) comma-joined, dicts and lists containing dicts or
     lists as compact JSON (e.g. OK ``attachment``, ``methods``).
     """
     if value is None:
         return None
     if _is_json_typed(value):
-        return _to_json(name, value)
+        return _to_json(name, value, platform)
     items = _as_sequence(name, value)
     if items is not None:
         if any(isinstance(item, (Mapping, list, tuple)) for item in items):
-            return _to_json(name, items)
+            return _to_json(name, items, platform)
         return ",".join(_scalar(name, item, platform) for item in items)
     return _scalar(name, value, platform)
 

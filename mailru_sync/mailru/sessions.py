@@ -25,12 +25,16 @@ import requests
 from .._errors import build_api_error, is_error_code, malformed_envelope
 from .._keys import check_app_id, check_hex_key, check_key
 from .._oauth import token_request
+from .._paging import Paging
 from .._redact import mask
 from .._session import BaseSession, CookiesOption, TokenData
+from .._upload import PhotoFile
 from ..exceptions import APIError, ConfigurationError
 from ..signer import sign_mailru_client, sign_mailru_server
 from .errors import ERROR_CLASSES
 from .implicit import implicit_login
+from .paging import PAGING
+from .uploads import upload_photo
 
 __all__ = ["PRIVILEGES", "ClientSession", "MailruSession", "ServerSession", "TokenSession",
            "full_scope"]
@@ -81,6 +85,8 @@ class MailruSession(BaseSession):
 
     #: "infer" (seed rule), or a fixed circuit for Client*/Server* classes.
     circuit_rule: ClassVar[Literal["infer", "client", "server"]] = "infer"
+    #: How each listing pages (:mod:`mailru_sync.mailru.paging`), for ``session.iter``.
+    PAGING: ClassVar[Mapping[str, Paging]] = PAGING
 
     def __init__(
         self, app_id: int | str, private_key: str = "", secret_key: str = "", **options: Any
@@ -203,6 +209,21 @@ class MailruSession(BaseSession):
 
     def _api_error(self, error: dict[str, Any], body: Any, method: str) -> APIError:
         return build_api_error(ERROR_CLASSES, error, body, method=method, platform="mailru")
+
+    def upload_photo(
+        self,
+        file: PhotoFile,
+        *,
+        aid: str = "_myphoto",
+        name: str | None = None,
+        description: str | None = None,
+        filename: str | None = None,
+    ) -> Any:
+        """Upload a photo (a path, bytes or a binary file object, streamed) into album ``aid``
+        with ``photos.upload``; returns the platform's photo object (as photos.get lists it)."""
+        return upload_photo(
+            self, file, aid=aid, name=name, description=description, filename=filename
+        )
 
     # --- OAuth grants -------------------------------------------------------------------------
 

@@ -20,13 +20,17 @@ import requests
 from .._errors import build_api_error, is_error_code, malformed_envelope
 from .._keys import check_app_id, check_key
 from .._oauth import token_request
+from .._paging import Paging
 from .._redact import mask
 from .._session import BaseSession, TokenData
+from .._upload import PhotoFile
 from ..exceptions import APIError, ConfigurationError
 from ..signer import ok_secret, sign_ok
 from .errors import ERROR_CLASSES
 from .implicit import implicit_login
+from .paging import PAGING
 from .password import password_login
+from .uploads import upload_photo
 
 __all__ = ["ClientSession", "OkSession", "ServerSession", "TokenSession"]
 
@@ -68,6 +72,8 @@ class OkSession(BaseSession):
 
     #: "infer" (seed rule), or a fixed circuit for Client*/Server* classes.
     circuit_rule: ClassVar[Literal["infer", "client", "server"]] = "infer"
+    #: How each listing pages (:mod:`mailru_sync.ok.paging`), for ``session.iter``.
+    PAGING: ClassVar[Mapping[str, Paging]] = PAGING
 
     def __init__(
         self, app_id: int | str, app_key: str, app_secret_key: str = "", **options: Any
@@ -180,6 +186,20 @@ class OkSession(BaseSession):
 
     def _api_error(self, error: dict[str, Any], body: Any, method: str) -> APIError:
         return build_api_error(ERROR_CLASSES, error, body, method=method, platform="ok")
+
+    def upload_photo(
+        self,
+        file: PhotoFile,
+        *,
+        aid: str | None = None,
+        gid: str | None = None,
+        comment: str | None = None,
+        filename: str | None = None,
+    ) -> dict[str, Any]:
+        """Upload a photo (a path, bytes or a binary file object, streamed): getUploadUrl, the
+        upload, then commit. Returns ``{"photo_id", "status", "assigned_photo_id"}``; the photo
+        then shows in photos.getPhotos under ``assigned_photo_id``."""
+        return upload_photo(self, file, aid=aid, gid=gid, comment=comment, filename=filename)
 
     # --- OAuth grants -------------------------------------------------------------------------
 

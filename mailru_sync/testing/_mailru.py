@@ -37,6 +37,8 @@ from ._mailru_world import (
     Person,
     RefreshGrant,
 )
+from ._multipart import MultipartError
+from ._multipart import expand as expand_multipart
 from ._server import BaseEmulator, EmulatorRequest, EmulatorResponse, GrantError
 
 __all__ = ["MailruEmulator"]
@@ -50,6 +52,8 @@ STATIC_REDIRECT_URIS: tuple[str, ...] = (
     "http://localhost:5000/callback",
     "http://127.0.0.1:5000/callback",
 )
+#: Request bytes allowed beyond the largest photo (the other multipart fields and headers).
+UPLOAD_OVERHEAD = 64 * 1024
 #: The browser login session cookie (named like Mail.ru's own).
 LOGIN_COOKIE = "Mpop"
 #: Bits of the ``needed_permissions`` field of the consent form.
@@ -241,7 +245,17 @@ class MailruEmulator(BaseEmulator):
             resp.headers.append(("X-Emulator-Detail", detail.encode("ascii", "replace").decode()))
         return resp
 
+    def body_limit(self, path: str) -> int:
+        """The API takes ``photos.upload`` files: room for the largest photo plus its fields."""
+        if path in API_PATHS:
+            return max(self.max_body, self.world.max_photo_bytes + UPLOAD_OVERHEAD)
+        return self.max_body
+
     def _api(self, request: EmulatorRequest) -> EmulatorResponse:
+        try:
+            request, files = expand_multipart(request)
+        except MultipartError as exc:
+            return self._fail(100, f"malformed multipart body: {exc}")
         params = request.params
         world = self.world
         app = world.app
@@ -287,7 +301,7 @@ class MailruEmulator(BaseEmulator):
         missing = [name for name in spec.required if not params.get(name, "").strip()]
         if missing:
             return self._fail(100, f"missing parameters: {', '.join(missing)}")
-        ctx = CallContext(world, uid, scope, params, spec.privilege, time.time())
+        ctx = CallContext(world, uid, scope, params, spec.privilege, time.time(), files=files)
         try:
             result = spec.handler(ctx)
         except ApiError as exc:

@@ -24,6 +24,7 @@ from ._mailru_world import (
     Message,
     Person,
 )
+from ._multipart import Upload, image_kind
 
 #: The official texts of the common error table (protocol-notes §1.5).
 ERROR_MESSAGES: dict[int, str] = {
@@ -38,6 +39,8 @@ ERROR_MESSAGES: dict[int, str] = {
     105: "Application is not installed for this user.",
     200: "Permission error: the application does not have permission to perform this action.",
     202: "Access to this object is denied",
+    # rb-mailru-api maps 501 to IncorrectImageError; the official text is unknown.
+    501: "Incorrect image.",
 }
 
 MAX_LIMIT = 100
@@ -84,6 +87,8 @@ class CallContext:
     #: Wall-clock seconds, for timestamps of objects created by this call.
     wall_clock: float
     authorized: bool = field(default=False)
+    #: File parts of a multipart call (``photos.upload``'s ``img_file``).
+    files: list[Upload] = field(default_factory=list)
 
     @property
     def me(self) -> Person:
@@ -471,15 +476,28 @@ def photos_create_album(ctx: CallContext) -> object:
 
 
 def photos_upload(ctx: CallContext) -> object:
-    album = _album(ctx, ctx.me, ctx.text("aid", required=True))
-    url = ctx.text("img_url", max_len=2048) or ctx.text("url", max_len=2048)
-    if not url.startswith(("http://", "https://")):
-        raise ApiError(100, "img_url must be an http(s) URL")
+    """A photo from ``img_file`` (a multipart file part) or ``img_url``; ``aid`` defaults to the
+    personal album ``_myphoto``. Not an image or too large: 501 (see ERROR_MESSAGES)."""
+    album = _album(ctx, ctx.me, ctx.text("aid") or "_myphoto")
+    upload = next((f for f in ctx.files if f.name == "img_file"), None)
+    url = ""
+    if upload is None:
+        url = ctx.text("img_url", max_len=2048) or ctx.text("url", max_len=2048)
+        if not url.startswith(("http://", "https://")):
+            raise ApiError(100, "img_file (a file part) or img_url (an http(s) URL) is required")
+    elif image_kind(upload.data) is None:
+        raise ApiError(501, "img_file is not a JPEG, PNG or GIF image")
+    elif len(upload.data) > ctx.world.max_photo_bytes:
+        raise ApiError(501, f"img_file is larger than {ctx.world.max_photo_bytes} bytes")
     name = ctx.text("name", max_len=255) or ctx.text("title", max_len=255)
+    ctx.text("description")  # length-checked; photos.get objects carry no description
     ctx.authorize()
     world = ctx.world
     photo = world.new_photo(album, name or "Новая фотография", world.newest_time(ctx.wall_clock))
-    photo.src = url
+    if upload is not None:
+        photo.size = len(upload.data)
+    else:
+        photo.src = url
     album.photos.append(photo)
     album.updated = photo.created
     return photo.public()
@@ -588,7 +606,7 @@ METHODS: dict[str, Method] = {
     "photos.getAlbums": Method(photos_get_albums, "photos"),
     "photos.get": Method(photos_get, "photos", required=("aid",)),
     "photos.createAlbum": Method(photos_create_album, "photos", True),
-    "photos.upload": Method(photos_upload, "photos", True, ("aid",)),
+    "photos.upload": Method(photos_upload, "photos", True),
     "events.getNewCount": Method(events_get_new_count, "events"),
     "messages.getThreadsList": Method(messages_get_threads_list, "messages"),
     "messages.getThread": Method(messages_get_thread, "messages", required=("uid",)),

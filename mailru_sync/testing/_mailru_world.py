@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 #: Every Mail.ru privilege (scope), protocol-notes §1.7.
 PRIVILEGES: tuple[str, ...] = ("photos", "guestbook", "stream", "messages", "events")
+#: Default largest uploaded photo, in bytes (see ``MailruWorld.max_photo_bytes``).
+MAX_PHOTO_BYTES = 32 * 1024 * 1024
 #: Mail.ru mailbox domains offered by the login form.
 DOMAINS: tuple[str, ...] = ("mail.ru", "inbox.ru", "bk.ru", "list.ru")
 
@@ -531,6 +533,8 @@ class MailruWorld:
         self.groups: dict[str, Group] = {}
         self.memberships: dict[str, list[str]] = {}
         self.new_events: dict[str, int] = {}
+        #: Largest photo ``photos.upload`` stores (an emulator choice; the real limit is unknown).
+        self.max_photo_bytes = MAX_PHOTO_BYTES
         self._seq = 0
         self._pid = 0
         self._build()

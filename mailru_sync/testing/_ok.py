@@ -15,6 +15,7 @@ from typing import ClassVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from . import _ok_api as api
+from . import _ok_upload as uploads
 from ._ok_pages import blank_page, blocked_page, error_page, login_page, permissions_page
 from ._ok_world import (
     ALL_SCOPES,
@@ -28,6 +29,8 @@ from ._ok_world import (
 from ._server import BaseEmulator, EmulatorRequest, EmulatorResponse, GrantError, IssuedToken
 
 __all__ = ["OkEmulator"]
+
+api.METHODS.update(uploads.METHODS)  # photosV2.getUploadUrl / commit live with the upload server
 
 #: Login-session cookie of the dialogs (the real site's name).
 LOGIN_COOKIE = "AUTHCODE"
@@ -211,6 +214,12 @@ class OkEmulator(BaseEmulator):
     def api_error(self, code: int, msg: str | None = None) -> EmulatorResponse:
         return EmulatorResponse.json(api.error_envelope(code, msg), api.JSON_CONTENT_TYPE)
 
+    def body_limit(self, path: str) -> int:
+        """The upload server takes photos up to ``world.max_photo_bytes`` (plus form overhead)."""
+        if path == uploads.UPLOAD_PATH:
+            return max(self.max_body, self.world.max_photo_bytes + uploads.UPLOAD_OVERHEAD)
+        return self.max_body
+
     def dispatch(self, request: EmulatorRequest) -> EmulatorResponse:
         path = request.path
         if self.is_api_path(path):
@@ -223,6 +232,8 @@ class OkEmulator(BaseEmulator):
             return self._token(request)
         if path == "/blank.html":
             return EmulatorResponse.html(blank_page())
+        if path == uploads.UPLOAD_PATH:
+            return uploads.upload_image(self, request)
         return EmulatorResponse.html(error_page("Not Found", path), status=404)
 
     # ---- API ---------------------------------------------------------------------------------

@@ -49,11 +49,14 @@ ERROR_NAMES: dict[int, str] = {
     104: "PARAM_SIGNATURE",
     110: "PARAM_USER_ID",
     120: "PARAM_ALBUM_ID",
+    121: "PARAM_PHOTO_ID",
     160: "PARAM_GROUP_ID",
     300: "NOT_FOUND",
     401: "AUTH_LOGIN",
     451: "NOT_SESSION_METHOD",
     453: "SESSION_REQUIRED",
+    500: "PHOTO_SIZE_LIMIT_EXCEEDED",
+    503: "PHOTO_INVALID_FORMAT",
     1200: "BATCH",
 }
 
@@ -473,6 +476,20 @@ def _group_get_user_groups_v2(ctx: CallContext) -> object:
     return _page_result(page, "groups", items)
 
 
+def _group_get_members(ctx: CallContext) -> object:
+    """Anchor paging over a group's members, ``{"members": [{"userId"}], anchor, has_more}``
+    (apiok.ru group.getMembers: ``uid`` = the group id, ``anchor``, ``direction``, ``count``;
+    the member object's fields beyond ``userId`` are **uncertain** and left out)."""
+    gid = ctx.required("uid")
+    group = ctx.world.groups.get(gid)
+    if group is None:
+        raise OkApiError(160, "uid: unknown group")
+    count = ctx.integer("count", 20, 1, MAX_PAGE)
+    page = paginate(list(group.members), ctx.text("anchor"), ctx.text("direction"), count)
+    items: list[object] = [{"userId": uid} for uid in page.keys]
+    return _page_result(page, "members", items)
+
+
 _EVENT_ICONS = {
     "activities": "activity", "discussions": "discussion", "events": "event", "guests": "guest",
     "marks": "mark", "messages": "message", "notifications": "notification",
@@ -737,6 +754,7 @@ METHODS: dict[str, MethodSpec] = {
     "photos.createalbum": MethodSpec(_photos_create_album, acts_for_uid=True,
                                      permissions=("VALUABLE_ACCESS", "PHOTO_CONTENT")),
     "batch.executev2": MethodSpec(_batch_execute_v2, permissions=()),
+    "group.getmembers": MethodSpec(_group_get_members),
 }
 
 #: Methods a batch may not contain (``auth.login`` is routed before the table, see :func:`call`).

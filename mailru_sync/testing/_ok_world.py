@@ -64,6 +64,8 @@ EPOCH_MS = 1_709_294_400_000
 PRIMARY_ALBUM_PHOTO_COUNT = 61
 #: Number of personal photos of the primary user: deliberately not a multiple of common page sizes.
 PRIMARY_PHOTO_COUNT = 237
+#: Default largest uploaded photo, in bytes (see ``OkWorld.max_photo_bytes``).
+MAX_PHOTO_BYTES = 32 * 1024 * 1024
 
 _MALE_FIRST = (
     "Иван", "Алексей", "Сергей", "Дмитрий", "Андрей", "Михаил", "Николай", "Павел", "Олег",
@@ -240,6 +242,22 @@ class DialogRecord:
 
 
 @dataclass
+class PendingUpload:
+    """One photo id handed out by photosV2.getUploadUrl; ``token`` is set once uploaded."""
+
+    photo_id: str
+    uid: str
+    owner: str
+    album_id: str | None
+    group: bool
+    api_token: str
+    expires_ms: int
+    token: str = ""
+    size: int = 0
+    committed: bool = False
+
+
+@dataclass
 class OkWorld:
     """All state of one emulated OK.ru; built by :func:`build_world`."""
 
@@ -272,6 +290,10 @@ class OkWorld:
     rng: random.Random
     next_seq: int = 0
     next_id: int = 0
+    #: Photo uploads in progress (photosV2.getUploadUrl → upload → commit), by photo id.
+    uploads: dict[str, PendingUpload] = field(default_factory=dict)
+    #: Largest photo the upload server takes (an emulator choice; the real limit is unknown).
+    max_photo_bytes: int = MAX_PHOTO_BYTES
 
     # --- lookups ----------------------------------------------------------------------------
 

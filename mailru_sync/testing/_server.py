@@ -316,7 +316,7 @@ class _Handler(BaseHTTPRequestHandler):
             sock.close()
 
     def _read_body(self) -> bytes:
-        limit = self.emulator.max_body
+        limit = self.emulator.body_limit(self.path.partition("?")[0])
         encoding = self.headers.get("Transfer-Encoding", "").lower()
         if "chunked" in encoding:
             return self._read_chunked(limit)
@@ -809,6 +809,10 @@ class BaseEmulator:
 
     def is_api_path(self, path: str) -> bool:
         raise NotImplementedError
+
+    def body_limit(self, path: str) -> int:
+        """Largest request body accepted on ``path``; photo upload paths may allow more."""
+        return self.max_body
 
     def api_error(self, code: int, msg: str | None = None) -> EmulatorResponse:
         raise NotImplementedError

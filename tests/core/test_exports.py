@@ -8,6 +8,7 @@ import pytest
 
 MAILRU_NAMES = [
     "TokenSession", "ClientSession", "ServerSession", "API", "Error", "APIError", "OAuthError",
+    "PagingError",
     "full_scope",
     "CodeSession", "CodeClientSession", "CodeServerSession",
     "ImplicitSession", "ImplicitClientSession", "ImplicitServerSession",
@@ -16,6 +17,7 @@ MAILRU_NAMES = [
 ]
 OK_NAMES = [
     "TokenSession", "ClientSession", "ServerSession", "API", "Error", "APIError", "OAuthError",
+    "PagingError",
     "CodeSession", "CodeServerSession",
     "ImplicitSession", "ImplicitClientSession", "ImplicitServerSession",
     "PasswordSession", "PasswordClientSession",

@@ -1,0 +1,33 @@
+"""OK listings and how each one pages: one row per method (see :mod:`mailru_sync._paging`).
+
+Sources (protocol-notes §2.9): anchor paging ``anchor`` + ``direction`` + ``count`` in,
+``anchor`` + ``has_more`` out (https://apiok.ru/dev/methods/rest/friends/friends.getRelativesV2,
+https://apiok.ru/en/dev/methods/rest/photos/photos.getPhotos); ``photos.getAlbums`` spells them
+``pagingAnchor``/``pagingDirection`` and ``hasMore``
+(https://apiok.ru/en/dev/methods/rest/photos/photos.getAlbums). The item keys (``photos``,
+``albums``, ``feeds``, ``groups``, ``members``) are the methods' result fields; ``direction``
+values other than ``FORWARD`` are **uncertain** and never sent by the engine. ``friends.get``
+returns the whole list of ids (up to 5000, apiok documentation ``friends.get``). The largest
+``count`` (100) is the emulator's cap, **uncertain** for the platform; the engine ends on
+``has_more``, never on a short page, so a lower real cap costs requests, never items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .._paging import Paging, by_anchor, unpaged
+
+__all__ = ["PAGING"]
+
+PAGING: Mapping[str, Paging] = {
+    "photos.getPhotos": by_anchor("photos"),
+    "photos.getAlbums": by_anchor(
+        "albums", cursor="pagingAnchor", more="hasMore", direction="pagingDirection"
+    ),
+    "stream.get": by_anchor("feeds"),
+    "group.getUserGroupsV2": by_anchor("groups"),
+    "group.getMembers": by_anchor("members"),
+    "friends.get": unpaged(),
+    "friends.getAppUsers": unpaged("uids"),
+}

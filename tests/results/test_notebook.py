@@ -1,0 +1,61 @@
+"""examples/notebook.ipynb executed headless (nbclient + ipykernel), its outputs checked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailru_sync.testing._mailru_world import PRIMARY_UID, MailruWorld
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "examples" / "notebook.ipynb"
+
+
+def outputs_of(cell: Any) -> tuple[str, set[str]]:
+    """The cell's printed text and the MIME types of its rich outputs."""
+    text, kinds = [], set()
+    for output in cell.get("outputs", []):
+        if output["output_type"] == "stream":
+            text.append(output["text"])
+        elif output["output_type"] in ("execute_result", "display_data"):
+            kinds.update(output["data"])
+            text.append(output["data"].get("text/plain", ""))
+        elif output["output_type"] == "error":
+            raise AssertionError(f"{output['ename']}: {output['evalue']}")
+    return "".join(text), kinds
+
+
+def test_the_notebook_runs_and_shows_the_whole_feed_and_every_photo(tmp_path: Path) -> None:
+    nbformat = pytest.importorskip("nbformat")  # nbclient and ipykernel are in the test extra
+    nbclient = pytest.importorskip("nbclient")
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    client.execute()
+    cells = [outputs_of(cell) for cell in notebook.cells if cell.cell_type == "code"]
+    printed = "\n".join(text for text, _ in cells)
+
+    world = MailruWorld(seed=0)  # the emulator the notebook starts is seeded the same way
+    feed_count = len(world.feed(PRIMARY_UID))
+    albums = world.albums[PRIMARY_UID].values()
+    assert f"feed items: {feed_count}\n" in printed and feed_count == 581
+    assert f"albums: {len(albums)}\n" in printed
+    assert f"photos: {sum(len(a.photos) for a in albums)}\n" in printed
+    assert f"logged in as uid {PRIMARY_UID}" in printed
+    kinds = set().union(*(k for _, k in cells))
+    assert "text/html" in kinds  # the pandas tables
+    assert "image/png" in kinds  # the plot
+    dumped = json.dumps(notebook.dict())
+    for secret in (
+        world.app.private_key,
+        world.app.secret_key,
+        world.credentials[PRIMARY_UID].password,
+    ):
+        assert secret not in dumped
