@@ -70,13 +70,17 @@ def _run_python(block: Block, request: pytest.FixtureRequest) -> None:
     monkeypatch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
     monkeypatch.setenv("MAILRU_BASE_URL", mailru.url)
     monkeypatch.setenv("OK_BASE_URL", okru.url)
-    monkeypatch.chdir(request.getfixturevalue("tmp_path"))
-    # Leading newlines keep README.rst's line numbers in tracebacks.
-    code = compile("\n" * (block.line - 1) + block.code, str(README), "exec")
+    scratch: Path = request.getfixturevalue("tmp_path")
+    monkeypatch.chdir(scratch)
+    for name, content in SAMPLE_FILES.items():  # the user's own files a sample names
+        (scratch / name).write_bytes(content)
     namespace: dict[str, Any] = {"__name__": "__readme__"}
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(code, namespace)
+        for part in _chain_of(block):
+            # Leading newlines keep README.rst's line numbers in tracebacks.
+            code = compile("\n" * (part.line - 1) + part.code, str(README), "exec")
+            exec(code, namespace)
         tests_run = _call_sample_tests(namespace, request)
     stdout = out.getvalue()
 
@@ -93,6 +97,23 @@ def _run_python(block: Block, request: pytest.FixtureRequest) -> None:
     for prefix, check in EXPECTATIONS.items():
         if block.intro.startswith(prefix):
             check(block, stdout, namespace)
+
+
+#: Files a sample opens as a user would have them in the working directory (a minimal JPEG).
+SAMPLE_FILES = {"holiday.jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"}
+
+
+def _chain_of(block: Block) -> list[Block]:
+    """``block`` preceded by the samples it continues ("continues the ... sample above")."""
+    chain = [block]
+    while "continues the" in (chain[0].intro + chain[0].code.split("\n", 1)[0]):
+        earlier = [
+            b for b in BLOCKS
+            if b.kind == "python" and b.section == chain[0].section and b.index < chain[0].index
+        ]
+        assert earlier, f"{chain[0].name} continues a sample, but none comes before it"
+        chain.insert(0, earlier[-1])
+    return chain
 
 
 def _call_sample_tests(namespace: dict[str, Any], request: pytest.FixtureRequest) -> int:

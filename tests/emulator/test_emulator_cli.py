@@ -9,7 +9,6 @@ where the request log can be read.
 from __future__ import annotations
 
 import json
-import shlex
 from pathlib import Path
 from typing import Any
 
@@ -462,46 +461,4 @@ def test_control_endpoint_refuses_strangers_and_typos() -> None:
         assert signed_like.status_code == 401
 
 
-# ---- the README's commands run as written ----
-
-
-def _readme_commands(marker: str) -> list[list[str]]:
-    """The shell commands of README.rst's literal block after ``marker``, split as sh would."""
-    text = (Path(__file__).resolve().parents[2] / "README.rst").read_text(encoding="utf-8")
-    block = []
-    for line in text[text.index(marker) + len(marker) :].splitlines()[1:]:
-        if line and not line.startswith("    "):
-            break
-        block.append(line.strip())
-    joined = "\n".join(block).replace("\\\n", " ")
-    return [shlex.split(line, comments=True) for line in joined.splitlines() if line.strip()]
-
-
-def test_the_readme_emulator_commands_run(tmp_path: Path) -> None:
-    (start,) = _readme_commands("fail_scope=...)``::")
-    assert start[:4] == ["python", "-m", "mailru_sync", "emulator"]
-    assert start[-3:] == [">", "emulator.json", "&"]
-    flags = start[4:-3]
-    flags[flags.index("--port") + 1] = "0"  # any free port: tests never assume one
-    commands = _readme_commands("is read from stdin::")
-    assert len(commands) == 8
-    with emulator_process(tmp_path, *flags) as emu:
-        assert emu.info["redirect_uris"] == ["http://localhost:8000/callback"]
-        env: dict[str, str] = {}
-        for command in commands:
-            if command[0] == "export":
-                name, _, value = command[1].partition("=")
-                assert value == "emulator.json"
-                env[name] = str(emu.info_file)
-                continue
-            assert command[:5] == ["python", "-m", "mailru_sync", "emulator", "control"]
-            args = [
-                emu.info["user"]["access_token"] if a == "ACCESS_TOKEN" else a for a in command[3:]
-            ]
-            stdin = None
-            if "<" in args:
-                assert args[-2:] == ["<", "refresh_token.txt"]
-                args, stdin = args[:-2], emu.info["user"]["refresh_token"]
-            done = run_module(*args, env=env, stdin=stdin)
-            assert done.returncode == 0, (command, done.stderr)
-            json.loads(done.stdout)
+# The README's emulator commands and control session run as written in tests/test_readme.py.
