@@ -252,7 +252,11 @@ class HttpProtocol(asyncio.Protocol):
         if "chunked" in headers.get("transfer-encoding", "").lower():
             self._fail(411)  # no client measured here chunks a form body
             return None
-        length = int(headers.get("content-length", "0") or "0")
+        declared = headers.get("content-length", "0") or "0"
+        if not declared.isdigit() or int(declared) > MAX_BODY:
+            self._fail(400)
+            return None
+        length = int(declared)
         if len(self.buffer) < end + 4 + length:
             return None
         body = bytes(self.buffer[end + 4 : end + 4 + length])

@@ -104,7 +104,9 @@ class Bench:
                     else:
                         mine = measure(kind, tree)
                         floor = measure(callers.FLOOR, self.current)
-                    samples.setdefault((kind, tree.label), []).append(_pair(mine, floor))
+                    pair = _pair(mine, floor)
+                    pair["floor_first"] = float(repeat % 2 == 0)
+                    samples.setdefault((kind, tree.label), []).append(pair)
         rows = []
         for kind, tree in jobs:
             reason = self._skip_reason(kind)
@@ -115,6 +117,7 @@ class Bench:
             else:
                 for key in ("calls_per_s", "cpu_us", "ratio_calls", "ratio_cpu", "floor_cpu_us"):
                     row[key] = Summary.of(p[key] for p in pairs).to_json()
+                row["pairs"] = pairs  # raw, in run order, for whoever doubts a median
             rows.append(row)
         return rows
 

@@ -81,7 +81,7 @@ def tables(results: dict[str, Any]) -> list[Table]:
                 _tree(results, row["tree"]),
                 str(row["threads"]),
                 _s(row["calls_per_s"], ".0f"),
-                _s(row["speedup"], ".1f") + "×",
+                _s(row["speedup"], ".1f"),
                 _s(row["connections"], ".0f"),
             ]
             for row in results["threads"]
@@ -93,7 +93,7 @@ def tables(results: dict[str, Any]) -> list[Table]:
                 "against the "
                 f"{results['threads'][0]['speedup_base_threads']}-thread run of the same repeat; "
                 "connections = connections the session opened (server counter).",
-                ["tree", "threads", "calls/s", "speed-up", "connections"],
+                ["tree", "threads", "calls/s", "speed-up ×", "connections"],
                 rows,
             )
         )
@@ -237,9 +237,12 @@ def chart(results: dict[str, Any], path: Path) -> None:
         for x, y, r in zip(xs, ys, rows, strict=True):
             ax.annotate(f"{r['connections']['median']:.0f} conn", (x, y), fontsize=8)
     ax.set_xscale("log", base=2)
+    counts = sorted({r["threads"] for r in results.get("threads", [])})
+    ax.set_xticks(counts, [str(c) for c in counts])
     ax.set_xlabel("threads")
     ax.set_ylabel("calls/s")
-    ax.set_title("threads sharing one mailru_sync session (50 ms latency)")
+    latency = results["meta"]["settings"]["latency_ms"]
+    ax.set_title(f"threads sharing one mailru_sync session ({latency:g} ms latency)")
     if len(trees) > 1:
         ax.legend()
     mem = results.get("memory", [])
@@ -248,7 +251,7 @@ def chart(results: dict[str, Any], path: Path) -> None:
         [_label(results, r) for r in mem],
         [Summary.from_json(r["peak_mib"]) for r in mem],
     )
-    axes[1][1].set_title("peak MiB over baseline, ~1 MiB JSON body (lower is better)")
+    axes[1][1].set_title("peak MiB over baseline, ~1 MiB body (lower is better)")
     fig.suptitle(preface(results).replace("``", ""), fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=100)

@@ -82,15 +82,14 @@ def _version(dist: str) -> str | None:
         return None
 
 
-def measure(args: argparse.Namespace) -> dict[str, Any]:
+def measure(args: argparse.Namespace, command: str) -> dict[str, Any]:
     settings = settings_for(args)
     trees = [Tree.checked("current", PROJECT)]
     if args.baseline:
         trees.insert(0, Tree.checked("baseline", args.baseline))
-    argv = ["python", "benchmarks/run.py", *sys.argv[1:]] if args.argv is None else args.argv
     results: dict[str, Any] = {
         "meta": {
-            "command": shlex.join(argv),
+            "command": command,
             "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
             "python": platform.python_version(),
             "platform": platform.platform(terse=True),
@@ -140,12 +139,12 @@ def write(results: dict[str, Any], out: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    args.argv = None if argv is None else ["python", "benchmarks/run.py", *argv]
+    command = shlex.join(["python", "benchmarks/run.py", *(sys.argv[1:] if argv is None else argv)])
     try:
         if args.report:
             results = json.loads(args.report.read_text(encoding="utf-8"))
         else:
-            results = measure(args)
+            results = measure(args, command)
         written = write(results, args.out)
     except BenchError as exc:
         print(f"benchmark failed: {exc}", file=sys.stderr)
