@@ -423,6 +423,24 @@ def _run_skip(block: Block, request: pytest.FixtureRequest) -> None:
     pytest.skip(f"README.rst:{block.line}: {block.argument}")
 
 
+def _run_benchmark(block: Block, request: pytest.FixtureRequest) -> None:
+    """The benchmark commands: the requirements file exists and the script takes the options.
+
+    A full run takes minutes, so the run itself is ``tests/test_benchmarks_smoke.py``
+    (``--quick``); here each line must be one of those two commands, as written.
+    """
+    for command in _commands(block):
+        if command[:3] == ["pip", "install", "-r"]:
+            assert (ROOT / command[3]).is_file(), f"{block.name}: no {command[3]}"
+            continue
+        assert command[:2] == ["python", "benchmarks/run.py"], f"{block.name}: {command}"
+        proc = subprocess.run(
+            [sys.executable, *command[1:], "--help"],
+            capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
+        )
+        assert proc.returncode == 0 and "--quick" in proc.stdout, proc.stderr
+
+
 RUNNERS: dict[str, Callable[[Block, pytest.FixtureRequest], None]] = {
     "python": _run_python,
     "shell": _run_shell,
@@ -431,6 +449,7 @@ RUNNERS: dict[str, Callable[[Block, pytest.FixtureRequest], None]] = {
     "signatures": _run_signatures,
     "ci": _run_ci,
     "skip": _run_skip,
+    "benchmark": _run_benchmark,
 }
 
 # ---- the tests -----------------------------------------------------------------------------------
