@@ -18,8 +18,7 @@ import importlib
 import json
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
 
 from .exceptions import ConfigurationError, PagingError, ResponseError
 
@@ -31,8 +30,7 @@ __all__ = ["Paging", "by_anchor", "by_offset", "by_skip", "iterate", "unpaged"]
 Style = Literal["skip", "offset", "anchor", "unpaged"]
 
 
-@dataclass(frozen=True)
-class Paging:
+class Paging(NamedTuple):
     """How one listing method pages. Build rows with :func:`by_skip`, :func:`by_offset`,
     :func:`by_anchor` or :func:`unpaged`."""
 

@@ -7,7 +7,6 @@ Parameter names that always carry secrets are masked by name in :func:`redact_pa
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import re
@@ -84,6 +83,17 @@ def redact_params(params: Mapping[str, object]) -> dict[str, str]:
 REDACTED = "***"
 
 
+def _html_escape(text: str) -> str:
+    """``html.escape(text)`` without importing :mod:`html` (and its entity tables) at start-up."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#x27;")
+    )
+
+
 def spellings(secret: str) -> set[str]:
     """The ways ``secret`` can appear in text the library handles or a server echoes.
 
@@ -96,7 +106,7 @@ def spellings(secret: str) -> set[str]:
         found.add(_LOWER_HEX.sub(lambda m: m.group(0).lower(), encoded))
     found.add(json.dumps(secret)[1:-1])
     found.add(json.dumps(secret, ensure_ascii=False)[1:-1])
-    found.add(html.escape(secret))
+    found.add(_html_escape(secret))
     return {text for text in found if len(text) >= _MIN_SECRET_LEN}
 
 

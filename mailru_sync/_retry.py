@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
 
 from urllib3.util import Retry
 
@@ -24,7 +23,20 @@ DEFAULT_MAX_RETRIES = 3
 _DEFAULT_STATUSES = frozenset({429, 502, 503, 504})
 
 
-@dataclass(frozen=True)
+_POLICY_FIELDS = (
+    "total",
+    "connect",
+    "read",
+    "status",
+    "backoff_factor",
+    "backoff_max",
+    "backoff_jitter",
+    "status_forcelist",
+    "respect_retry_after",
+    "retry_after_max",
+)
+
+
 class RetryPolicy:
     """How many times and how long to wait. Immutable; one per session.
 
@@ -32,20 +44,66 @@ class RetryPolicy:
     (``None`` = only ``total`` applies). Backoff before retry *n* (1-based) is
     ``min(backoff_max, backoff_factor * 2 ** (n - 1)) + uniform(0, backoff_jitter)``; a
     ``Retry-After`` header (seconds) replaces it when ``respect_retry_after`` is set, up to
-    ``retry_after_max`` (a longer wait is not taken: the error is raised instead).
+    ``retry_after_max`` (a longer wait is not taken: the error is raised instead). ``sleep``
+    (for tests) takes no part in equality or the repr.
+
+    A plain class rather than a dataclass: :mod:`dataclasses` (with :mod:`inspect`) was the
+    largest stdlib cost of ``import mailru_sync``.
     """
 
-    total: int = DEFAULT_MAX_RETRIES
-    connect: int | None = None
-    read: int | None = None
-    status: int | None = None
-    backoff_factor: float = 0.5
-    backoff_max: float = 30.0
-    backoff_jitter: float = 0.25
-    status_forcelist: frozenset[int] = _DEFAULT_STATUSES
-    respect_retry_after: bool = True
-    retry_after_max: float = 120.0
-    sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
+    __slots__ = (*_POLICY_FIELDS, "sleep")
+
+    total: int
+    connect: int | None
+    read: int | None
+    status: int | None
+    backoff_factor: float
+    backoff_max: float
+    backoff_jitter: float
+    status_forcelist: frozenset[int]
+    respect_retry_after: bool
+    retry_after_max: float
+    sleep: Callable[[float], None]
+
+    def __init__(
+        self,
+        total: int = DEFAULT_MAX_RETRIES,
+        connect: int | None = None,
+        read: int | None = None,
+        status: int | None = None,
+        backoff_factor: float = 0.5,
+        backoff_max: float = 30.0,
+        backoff_jitter: float = 0.25,
+        status_forcelist: frozenset[int] = _DEFAULT_STATUSES,
+        respect_retry_after: bool = True,
+        retry_after_max: float = 120.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        values = locals()
+        for name in (*_POLICY_FIELDS, "sleep"):
+            object.__setattr__(self, name, values[name])
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"RetryPolicy is immutable: build a new one instead of setting {name}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"RetryPolicy is immutable: cannot delete {name}")
+
+    def _key(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in _POLICY_FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, RetryPolicy)
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _POLICY_FIELDS)
+        return f"RetryPolicy({shown})"
 
     @classmethod
     def from_option(cls, value: int | Retry | RetryPolicy | None) -> RetryPolicy:
@@ -99,13 +157,18 @@ class RetryPolicy:
         return RetryState(self)
 
 
-@dataclass
 class RetryState:
     """Per-call counters; :meth:`allow` consumes one retry of a kind if any is left."""
 
-    policy: RetryPolicy
-    used: int = 0
-    by_kind: dict[str, int] = field(default_factory=dict)
+    __slots__ = ("by_kind", "policy", "used")
+
+    def __init__(self, policy: RetryPolicy, used: int = 0) -> None:
+        self.policy = policy
+        self.used = used
+        self.by_kind: dict[str, int] = {}
+
+    def __repr__(self) -> str:
+        return f"RetryState(used={self.used}, by_kind={self.by_kind!r})"
 
     def allow(self, kind: str) -> bool:
         """Consume a retry of ``kind`` ("connect", "read", "status") if the policy allows one."""

@@ -20,11 +20,11 @@ Every string is UTF-8 encoded before hashing; values are concatenated raw, never
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import hashlib
 import json
 import math
 import numbers
+import sys
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
@@ -120,7 +120,8 @@ def _scalar(name: str, value: object, platform: Platform) -> str:
         return str.__str__(value)
     if isinstance(value, numbers.Integral):
         return str(int(value))
-    if isinstance(value, decimal.Decimal):
+    decimal = sys.modules.get("decimal")  # a Decimal exists only once its module is loaded
+    if decimal is not None and isinstance(value, decimal.Decimal):
         if not value.is_finite():
             raise ParameterError(f"parameter {name!r} is {value}; send a finite number")
         return str(int(value)) if value == value.to_integral_value() else format(value, "f")

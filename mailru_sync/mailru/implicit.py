@@ -20,8 +20,6 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from .._browser import Browser, Page, Redirected, trusted_origins
-from .._forms import Form
 from .._oauth import oauth_error
 from .._redact import mask
 from .._session import TokenData
@@ -37,6 +35,8 @@ from ..exceptions import (
 )
 
 if TYPE_CHECKING:
+    from .._browser import Browser, Page, Redirected
+    from .._forms import Form
     from .sessions import MailruSession
 
 __all__ = ["implicit_login"]
@@ -55,6 +55,8 @@ _BLOCKED = ("заблокирован", "Восстановление досту
 
 def _origins(session: MailruSession) -> frozenset[str]:
     cls = type(session)
+    from .._browser import trusted_origins  # the login machinery loads on first use
+
     return trusted_origins(
         session,
         (cls.AUTHORIZE_URL, cls.LOGIN_URL, cls.CODE_TOKEN_URL, cls.TOKEN_URL, cls.API_URL),
@@ -86,6 +88,8 @@ def implicit_login(
         raise ConfigurationError("email and passwd are required for the implicit flow")
     session._remember_secrets(passwd)
     redirect = redirect_uri or session.default_redirect_uri
+    from .._browser import Browser, Redirected  # loaded on first login, not on import
+
     browser = Browser(
         session, redirect_uri=redirect, trusted=_origins(session), what="implicit login"
     )

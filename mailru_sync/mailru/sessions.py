@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlencode
 
 import requests
@@ -28,13 +28,14 @@ from .._oauth import token_request
 from .._paging import Paging
 from .._redact import mask
 from .._session import BaseSession, CookiesOption, TokenData
-from .._upload import PhotoFile
 from ..exceptions import APIError, ConfigurationError
 from ..signer import sign_mailru_client, sign_mailru_server
 from .errors import ERROR_CLASSES
 from .implicit import implicit_login
 from .paging import PAGING
-from .uploads import upload_photo
+
+if TYPE_CHECKING:
+    from .._upload import PhotoFile
 
 __all__ = ["PRIVILEGES", "ClientSession", "MailruSession", "ServerSession", "TokenSession",
            "full_scope"]
@@ -221,6 +222,8 @@ class MailruSession(BaseSession):
     ) -> Any:
         """Upload a photo (a path, bytes or a binary file object, streamed) into album ``aid``
         with ``photos.upload``; returns the platform's photo object (as photos.get lists it)."""
+        from .uploads import upload_photo  # the multipart machinery loads on first use
+
         return upload_photo(
             self, file, aid=aid, name=name, description=description, filename=filename
         )

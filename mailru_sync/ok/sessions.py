@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlencode
 
 import requests
@@ -23,14 +23,15 @@ from .._oauth import token_request
 from .._paging import Paging
 from .._redact import mask
 from .._session import BaseSession, TokenData
-from .._upload import PhotoFile
 from ..exceptions import APIError, ConfigurationError
 from ..signer import ok_secret, sign_ok
 from .errors import ERROR_CLASSES
 from .implicit import implicit_login
 from .paging import PAGING
 from .password import password_login
-from .uploads import upload_photo
+
+if TYPE_CHECKING:
+    from .._upload import PhotoFile
 
 __all__ = ["ClientSession", "OkSession", "ServerSession", "TokenSession"]
 
@@ -199,6 +200,8 @@ class OkSession(BaseSession):
         """Upload a photo (a path, bytes or a binary file object, streamed): getUploadUrl, the
         upload, then commit. Returns ``{"photo_id", "status", "assigned_photo_id"}``; the photo
         then shows in photos.getPhotos under ``assigned_photo_id``."""
+        from .uploads import upload_photo  # the multipart machinery loads on first use
+
         return upload_photo(self, file, aid=aid, gid=gid, comment=comment, filename=filename)
 
     # --- OAuth grants -------------------------------------------------------------------------
