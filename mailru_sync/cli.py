@@ -102,6 +102,13 @@ def _parser() -> argparse.ArgumentParser:
     call.add_argument("params", nargs="*", metavar="key=value")
     call.add_argument("--raw", action="store_true",
                       help="print the platform's error dict instead of failing")
+    call.add_argument("--all", action="store_true",
+                      help="page through a listing (stream.get, photos.getPhotos, ...) and print "
+                           "every item as one JSON line")
+    call.add_argument("--max-items", type=int, default=None, metavar="N",
+                      help="with --all: stop after N items")
+    call.add_argument("--page-size", type=int, default=None, metavar="N",
+                      help="with --all: items per request (default: the platform's maximum)")
 
     token = commands.add_parser("token", parents=[common], epilog=_EPILOG,
                                 help="show, refresh or forget the saved token")
@@ -207,8 +214,23 @@ def _login(args: argparse.Namespace) -> int:
 
 
 def _call(args: argparse.Namespace) -> int:
+    if not args.all and (args.max_items is not None or args.page_size is not None):
+        return _fail(EXIT_USAGE, "--max-items and --page-size page a listing",
+                     "add --all, or drop them")
+    if args.all and args.raw:
+        return _fail(EXIT_USAGE, "--all and --raw do not mix (a listing fails as a whole)",
+                     "drop one of them")
     session = _session(args, pass_error=args.raw)
-    result = session.call(args.method, _parse_params(args.params))
+    params = _parse_params(args.params)
+    if args.all:
+        # JSON Lines: items are printed as they arrive, so a listing of any length streams
+        # through `jq` or a pipe in constant memory.
+        for item in session.iter(args.method, params, max_items=args.max_items,
+                                 page_size=args.page_size):
+            print(json.dumps(item, ensure_ascii=False), flush=False)
+        sys.stdout.flush()
+        return EXIT_OK
+    result = session.call(args.method, params)
     print(json.dumps(result, ensure_ascii=False, indent=1))
     return EXIT_OK
 

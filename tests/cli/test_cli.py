@@ -101,3 +101,29 @@ def test_exit_codes_for_api_errors_raw_and_missing_login(
     no_keys = cli("call", "users.getCurrentUser", "--platform", "ok",
                   env={"OK_APP_ID": "", "OK_APP_SECRET_KEY": ""})
     assert no_keys.returncode == 2 and "OK_APP_ID" in no_keys.stderr
+
+
+def test_call_all_pages_a_listing_as_json_lines(
+    mailru_emulator: MailruEmulator, tmp_path: Path
+) -> None:
+    emu = mailru_emulator
+    env = {"MAILRU_APP_ID": str(emu.app.app_id), "MAILRU_SECRET_KEY": emu.app.secret_key,
+           "MAILRU_PASSWORD": emu.user.password}
+    common = ["--base-url", emu.url, "--token-file", str(tmp_path / "token.json")]
+    assert cli("login", *common, "--user", emu.user.email, env=env).returncode == 0
+    emu.clear_log()
+
+    listing = cli("call", "stream.get", "--all", "--page-size", "100", *common, env=env)
+    assert listing.returncode == 0, listing.stderr
+    ids = [json.loads(line)["id"] for line in listing.stdout.splitlines()]
+    assert len(ids) == len(set(ids)) == 581  # the seeded world's whole feed, each event once
+    pages = [r for r in emu.requests if r.params.get("method") == "stream.get"]
+    assert len(pages) == 6 + 1  # ceil(581 / 100) pages, then the empty page that ends it
+
+    first = cli("call", "stream.get", "--all", "--max-items", "7", *common, env=env)
+    assert [json.loads(line)["id"] for line in first.stdout.splitlines()] == ids[:7]
+
+    unknown = cli("call", "users.getInfo", "--all", *common, env=env)
+    assert unknown.returncode == 2 and "stream.get" in unknown.stderr  # lists what pages
+    assert cli("call", "stream.get", "--max-items", "3", *common, env=env).returncode == 2
+    assert cli("call", "stream.get", "--all", "--raw", *common, env=env).returncode == 2
