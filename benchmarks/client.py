@@ -198,6 +198,12 @@ def _run_batch(api: Any, calls: list[tuple[str, dict[str, str]]]) -> tuple[list[
     helper = getattr(type(api), "batch", None)
     if callable(helper):
         return list(helper(api, calls)), "API.batch"
+    try:  # mailru_sync >= 0.1 with batches: api.batch is a BatchMethod proxy
+        from mailru_sync.api import BatchMethod
+    except ImportError:  # a baseline tree from before batches
+        BatchMethod = None
+    if BatchMethod is not None and isinstance(api.batch, BatchMethod):
+        return list(api.batch(calls)), "api.batch (batch.executeV2, 50 a request)"
     results: list[Any] = []
     for start in range(0, len(calls), cfg.BATCH_CHUNK):
         chunk = calls[start : start + cfg.BATCH_CHUNK]
