@@ -165,32 +165,32 @@ class Bench:
 
     def imports(self) -> list[dict[str, Any]]:
         s = self.settings
-        seconds: dict[str, list[float]] = {"requests": []}
-        ratios: dict[str, list[float]] = {}
+        seconds: dict[tuple[str, str], list[float]] = {("requests", ""): []}
+        ratios: dict[tuple[str, str], list[float]] = {}
+        ours = [name for name in procs.IMPORT_STATEMENTS if name != "requests"]
+        for name in ours:  # rows grouped by statement, each tree's beside the others'
+            for tree in self.trees:
+                seconds[name, tree.label] = []
         for run in range(s.import_runs):
             self.log(f"imports {run + 1}/{s.import_runs}")
             plain = procs.import_seconds(self.workdir, "requests", self.current)
-            seconds["requests"].append(plain)
+            seconds["requests", ""].append(plain)
             for tree in self.trees:
-                mine = procs.import_seconds(self.workdir, "mailru_sync", tree)
-                seconds.setdefault(tree.label, []).append(mine)
-                ratios.setdefault(tree.label, []).append(mine / plain)
-        rows: list[dict[str, Any]] = [
-            {
-                "module": "requests",
-                "tree": "",
-                "ms": Summary.of(x * 1e3 for x in seconds["requests"]).to_json(),
+                for name in ours:
+                    mine = procs.import_seconds(self.workdir, name, tree)
+                    seconds[name, tree.label].append(mine)
+                    ratios.setdefault((name, tree.label), []).append(mine / plain)
+        rows: list[dict[str, Any]] = []
+        for (name, label), values in seconds.items():
+            row: dict[str, Any] = {
+                "module": name,
+                "statement": procs.IMPORT_STATEMENTS[name],
+                "tree": label,
+                "ms": Summary.of(x * 1e3 for x in values).to_json(),
             }
-        ]
-        for tree in self.trees:
-            rows.append(
-                {
-                    "module": "mailru_sync",
-                    "tree": tree.label,
-                    "ms": Summary.of(x * 1e3 for x in seconds[tree.label]).to_json(),
-                    "ratio_to_requests": Summary.of(ratios[tree.label]).to_json(),
-                }
-            )
+            if (name, label) in ratios:
+                row["ratio_to_requests"] = Summary.of(ratios[name, label]).to_json()
+            rows.append(row)
         return rows
 
     # --- peak memory of a large body ------------------------------------------------------

@@ -2,15 +2,20 @@
 
 The top level is the Mail.ru Platform (like ``aiomailru``); OK.ru lives in :mod:`mailru_sync.ok`
 (like ``aiookru``). The emulator of both is :mod:`mailru_sync.testing`.
+
+Why the classes load on first use (PEP 562): a cron job or a web worker that only calls the API
+should not pay, at every start, for the OAuth grant sessions, token stores or paging tables it
+never touches. ``from mailru_sync import TokenSession`` loads the session machinery and no more;
+the exceptions load with the package, so ``except mailru_sync.APIError`` costs nothing extra.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from ._ratelimit import RateLimiter
-from ._retry import RetryPolicy
-from .api import API, APIMethod
 from .exceptions import (
     AccessDeniedError,
     APIError,
@@ -47,28 +52,77 @@ from .exceptions import (
     UnknownMethodError,
     UntrustedFormError,
 )
-from .mailru.grants import (
-    CodeClientSession,
-    CodeServerSession,
-    CodeSession,
-    ImplicitClientSession,
-    ImplicitServerSession,
-    ImplicitSession,
-    PasswordClientSession,
-    PasswordServerSession,
-    PasswordSession,
-    RefreshClientSession,
-    RefreshServerSession,
-    RefreshSession,
-)
-from .mailru.sessions import (
-    PRIVILEGES,
-    ClientSession,
-    MailruSession,
-    ServerSession,
-    TokenSession,
-    full_scope,
-)
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ loads these
+    from ._ratelimit import RateLimiter
+    from ._retry import RetryPolicy
+    from .api import API, APIMethod
+    from .mailru.grants import (
+        CodeClientSession,
+        CodeServerSession,
+        CodeSession,
+        ImplicitClientSession,
+        ImplicitServerSession,
+        ImplicitSession,
+        PasswordClientSession,
+        PasswordServerSession,
+        PasswordSession,
+        RefreshClientSession,
+        RefreshServerSession,
+        RefreshSession,
+    )
+    from .mailru.sessions import (
+        PRIVILEGES,
+        ClientSession,
+        MailruSession,
+        ServerSession,
+        TokenSession,
+        full_scope,
+    )
+
+#: Public name -> the module defining it, loaded by :func:`__getattr__` on first access.
+_LAZY: dict[str, str] = {
+    "RateLimiter": "._ratelimit",
+    "RetryPolicy": "._retry",
+    "API": ".api",
+    "APIMethod": ".api",
+    **dict.fromkeys(
+        (
+            "CodeClientSession",
+            "CodeServerSession",
+            "CodeSession",
+            "ImplicitClientSession",
+            "ImplicitServerSession",
+            "ImplicitSession",
+            "PasswordClientSession",
+            "PasswordServerSession",
+            "PasswordSession",
+            "RefreshClientSession",
+            "RefreshServerSession",
+            "RefreshSession",
+        ),
+        ".mailru.grants",
+    ),
+    **dict.fromkeys(
+        ("PRIVILEGES", "ClientSession", "MailruSession", "ServerSession", "TokenSession",
+         "full_scope"),
+        ".mailru.sessions",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public class on first access and keep it, so later lookups are plain globals."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 __all__ = [
     "API",

@@ -9,13 +9,11 @@ never echoes the value: a misplaced value may be a password.
 
 from __future__ import annotations
 
-import re
-
 from .exceptions import ConfigurationError
 
 __all__ = ["check_app_id", "check_hex_key", "check_key", "check_login_email", "require_key"]
 
-_HEX32 = re.compile(r"[0-9a-fA-F]{32}")
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _SHIFTED = (
     "; the positional arguments may be shifted: 3-key classes take (app_id, private_key, "
     "secret_key, ...), Client classes (app_id, private_key, ...), Server classes (app_id, "
@@ -48,7 +46,7 @@ def check_key(name: str, value: object, *, owner: str) -> str:
 def check_hex_key(name: str, value: object, *, owner: str) -> str:
     """A Mail.ru private/secret key: 32 hexadecimal characters, or empty (not given)."""
     text = check_key(name, value, owner=owner)
-    if text and not _HEX32.fullmatch(text):
+    if text and not (len(text) == 32 and _HEX_DIGITS.issuperset(text)):
         raise ConfigurationError(
             f"{owner}: {name} must be the 32 hexadecimal characters from the app's settings; "
             f"the value given {_describe(text)}{_SHIFTED}"

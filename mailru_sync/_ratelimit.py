@@ -10,10 +10,18 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol, runtime_checkable
 
 from .exceptions import ConfigurationError
 
-__all__ = ["RateLimiter", "ReservingLimiter"]
+__all__ = ["Limiter", "RateLimiter", "ReservingLimiter"]
+
+
+@runtime_checkable
+class Limiter(Protocol):
+    """What ``rate_limit=`` accepts besides a number: anything that waits for a call slot."""
+
+    def acquire(self) -> float: ...
 
 
 class ReservingLimiter:

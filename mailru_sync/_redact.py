@@ -7,6 +7,7 @@ Parameter names that always carry secrets are masked by name in :func:`redact_pa
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -103,14 +104,21 @@ def spellings(secret: str) -> set[str]:
     found = {secret}
     for encoded in (quote(secret, safe=""), quote_plus(secret, safe=""), quote(secret)):
         found.add(encoded)
-        found.add(_LOWER_HEX.sub(lambda m: m.group(0).lower(), encoded))
+        found.add(_lower_hex(encoded))
     found.add(json.dumps(secret)[1:-1])
     found.add(json.dumps(secret, ensure_ascii=False)[1:-1])
     found.add(_html_escape(secret))
     return {text for text in found if len(text) >= _MIN_SECRET_LEN}
 
 
-_LOWER_HEX = re.compile(r"%[0-9A-F]{2}")
+def _lower_hex(encoded: str) -> str:
+    """``quote()`` output with every ``%XX`` escape in lower case (``%2F`` -> ``%2f``).
+
+    ``quote`` writes each escape as ``%`` plus two upper-case hex digits, so the two characters
+    after every ``%`` are exactly an escape.
+    """
+    head, *escapes = encoded.split("%")
+    return head + "".join(f"%{part[:2].lower()}{part[2:]}" for part in escapes)
 
 
 class Redactor:
@@ -201,15 +209,19 @@ def redact_everywhere(text: str) -> str:
     return redact_query(text)
 
 
-_QUERY_SECRET = re.compile(
-    r"(?P<name>(?:^|(?<=[?&]))(?:" + "|".join(re.escape(n) for n in sorted(SECRET_PARAM_NAMES))
-    + r"))=(?P<value>[^&#\s\"]+)"
-)
+@functools.cache
+def _query_secret() -> re.Pattern[str]:
+    """The credential-parameter pattern, compiled on first use (its many alternatives cost a
+    few hundred microseconds, which an app that never logs or fails should not pay at import)."""
+    names = "|".join(re.escape(n) for n in sorted(SECRET_PARAM_NAMES))
+    return re.compile(r"(?P<name>(?:^|(?<=[?&]))(?:" + names + r"))=(?P<value>[^&#\s\"]+)")
 
 
 def redact_query(text: str) -> str:
     """Mask the values of credential parameters inside URL-encoded text (``a=1&session_key=…``)."""
-    return _QUERY_SECRET.sub(lambda m: f"{m.group('name')}={mask(m.group('value'))}", text)
+    if "=" not in text:
+        return text
+    return _query_secret().sub(lambda m: f"{m.group('name')}={mask(m.group('value'))}", text)
 
 
 class _SecretsFilter(logging.Filter):

@@ -21,6 +21,7 @@ import copy
 import functools
 import http.client
 import http.cookiejar
+import importlib
 import logging
 import os
 import threading
@@ -28,7 +29,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from typing import Any, ClassVar, Literal, Protocol, TypeVar, cast, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, cast
 from urllib.parse import unquote, urlencode, urlsplit
 
 import requests
@@ -38,8 +39,6 @@ from urllib3.util import Retry
 
 from . import _budget
 from ._fastpath import route_for
-from ._paging import Paging, iterate
-from ._ratelimit import RateLimiter
 from ._redact import Redactor, install_urllib3_filter, mask, redact_params
 from ._response import decode_json, parse_retry_after, snippet_of
 from ._retry import RetryPolicy
@@ -69,9 +68,13 @@ from .exceptions import (
     TransportError,
 )
 from .signer import Platform, serialize_params
-from .stores import TokenStore
 
-__all__ = ["DEFAULT_TIMEOUT", "BaseSession", "TokenData", "TokenUpdater"]
+if TYPE_CHECKING:
+    from ._paging import Paging
+    from ._ratelimit import Limiter
+    from .stores import TokenStore
+
+__all__ = ["DEFAULT_TIMEOUT", "BaseSession", "PagingTable", "TokenData", "TokenUpdater"]
 
 logger = logging.getLogger("mailru_sync")
 install_urllib3_filter()
@@ -210,11 +213,13 @@ class BaseSession(requests.Session):
         self.pool_maxsize = pool_maxsize
         #: Client-side pacing: a limiter with ``acquire()`` (``RateLimiter``, or a shared
         #: ``mailru_sync.stores.RedisRateLimiter``), built from a number of calls per second.
-        self.rate_limiter: Limiter | None
-        if rate_limit is None or isinstance(rate_limit, Limiter):
-            self.rate_limiter = rate_limit
-        else:
-            self.rate_limiter = RateLimiter(rate_limit)
+        self.rate_limiter: Limiter | None = None
+        if rate_limit is not None:
+            from ._ratelimit import Limiter, RateLimiter  # only pacing sessions load it
+
+            self.rate_limiter = rate_limit if isinstance(rate_limit, Limiter) else RateLimiter(
+                rate_limit
+            )
         if isinstance(retry_on_flood, bool):
             retry_on_flood = 3 if retry_on_flood else 0
         if not isinstance(retry_on_flood, int) or retry_on_flood < 0:
@@ -298,7 +303,7 @@ class BaseSession(requests.Session):
         if session is not None:
             self._share_pools(session)
         self._seed_cookies(cookies)
-        if store is not None and not isinstance(store, TokenStore):
+        if store is not None and not _is_token_store(store):
             raise ConfigurationError(
                 "store must have load(), save(token) and lock() (see mailru_sync.stores), "
                 f"got {type(store).__name__}"
@@ -818,6 +823,8 @@ class BaseSession(requests.Session):
         progress: bool = False,
     ) -> Iterator[Any]:
         """Yield the items of every page of listing ``method``, lazily (see :attr:`PAGING`)."""
+        from ._paging import iterate  # the paging engine loads on first use
+
         return iterate(
             self, method, params, max_items=max_items, page_size=page_size, progress=progress
         )
@@ -1117,18 +1124,35 @@ def _http_status_error(
     )
 
 
-@runtime_checkable
-class Limiter(Protocol):
-    """What ``rate_limit=`` accepts besides a number: anything that waits for a call slot."""
-
-    def acquire(self) -> float: ...
-
-
 _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
 #: A failed refresh is reused, without a new token request, by threads that waited for it and
 #: by calls that hit the same stale token this soon after: a storm of calls on a broken token
 #: endpoint costs one request, while a later call still gets a fresh attempt.
 _SHARED_FAILURE_SECONDS = 2.0
+
+
+def _is_token_store(store: object) -> bool:
+    from .stores import TokenStore  # loaded only by sessions given a store
+
+    return isinstance(store, TokenStore)
+
+
+class PagingTable:
+    """A session class's ``PAGING``, read from the platform's table module on first access.
+
+    Why a descriptor: the tables are built with the paging engine, which only ``iter`` needs;
+    an app that just calls methods never loads either. ``Cls.PAGING`` and ``session.PAGING``
+    still give the table itself, and a subclass may assign a plain mapping instead.
+    """
+
+    __slots__ = ("_module",)
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+
+    def __get__(self, instance: object, owner: type | None = None) -> Mapping[str, Paging]:
+        table: Mapping[str, Paging] = importlib.import_module(self._module).PAGING
+        return table
 
 
 def _checked_token(value: object, owner: str) -> Mapping[str, Any] | None:

@@ -24,13 +24,15 @@ import os
 import socket
 import threading
 import time
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 __all__ = ["WATCHDOG", "Watch", "Watchdog", "attach", "current_watch", "watching"]
 
 
-class _HasSocket(Protocol):
-    sock: socket.socket | None
+if TYPE_CHECKING:  # a typing aid only; no Protocol class is built at run time
+
+    class _HasSocket(Protocol):
+        sock: socket.socket | None
 
 
 class Watch:

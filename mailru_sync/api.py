@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from ._batch import MAX_BATCH_SIZE, execute_batch
 from ._session import BaseSession
 from .exceptions import ConfigurationError
 
@@ -72,9 +71,16 @@ class BatchMethod(APIMethod):
         calls: Iterable[tuple[str, Mapping[str, Any] | None]],
         *,
         raise_errors: bool = False,
-        batch_size: int = MAX_BATCH_SIZE,
+        batch_size: int | None = None,
     ) -> list[Any]:
-        """Results in order, each the call's value or the ``APIError`` it produced."""
+        """Results in order, each the call's value or the ``APIError`` it produced.
+
+        ``batch_size``: sub-calls per request, 1 to 50; ``None`` sends the most (50).
+        """
+        from ._batch import MAX_BATCH_SIZE, execute_batch  # loads on the first batch
+
+        if batch_size is None:
+            batch_size = MAX_BATCH_SIZE
         return execute_batch(self._session, calls, raise_errors=raise_errors, batch_size=batch_size)
 
 

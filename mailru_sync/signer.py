@@ -23,7 +23,6 @@ import datetime as dt
 import hashlib
 import json
 import math
-import numbers
 import sys
 from collections.abc import Iterable, Mapping
 from typing import Literal
@@ -118,14 +117,22 @@ def _scalar(name: str, value: object, platform: Platform) -> str:
         return "1" if flag else "0"
     if isinstance(value, str):
         return str.__str__(value)
-    if isinstance(value, numbers.Integral):
+    if isinstance(value, int):
         return str(int(value))
-    decimal = sys.modules.get("decimal")  # a Decimal exists only once its module is loaded
+    if isinstance(value, float):
+        return _number(name, float(value))
+    # A foreign number (numpy, pandas, Decimal) can only exist once its module is loaded, and
+    # numpy registers its scalars with ``numbers``: looking the modules up, not importing
+    # them, keeps their import cost away from apps that never send one.
+    decimal = sys.modules.get("decimal")
     if decimal is not None and isinstance(value, decimal.Decimal):
         if not value.is_finite():
             raise ParameterError(f"parameter {name!r} is {value}; send a finite number")
         return str(int(value)) if value == value.to_integral_value() else format(value, "f")
-    if isinstance(value, numbers.Real):
+    numbers = sys.modules.get("numbers")
+    if numbers is not None and isinstance(value, numbers.Integral):
+        return str(int(value))
+    if numbers is not None and isinstance(value, numbers.Real):
         return _number(name, float(value))
     if isinstance(value, dt.date):  # datetime (and pandas Timestamp) included
         return str(_moment(value, platform))

@@ -15,26 +15,20 @@ that. The emulator accepts both.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlencode
 
 import requests
 
-from .._errors import build_api_error, is_error_code, malformed_envelope
 from .._keys import check_app_id, check_hex_key, check_key
-from .._oauth import token_request
-from .._paging import Paging
 from .._redact import mask
-from .._session import BaseSession, CookiesOption, TokenData
+from .._session import BaseSession, CookiesOption, PagingTable, TokenData
 from ..exceptions import APIError, ConfigurationError
 from ..signer import sign_mailru_client, sign_mailru_server
-from .errors import ERROR_CLASSES
-from .implicit import implicit_login
-from .paging import PAGING
 
 if TYPE_CHECKING:
+    from .._paging import Paging
     from .._upload import PhotoFile
 
 __all__ = ["PRIVILEGES", "ClientSession", "MailruSession", "ServerSession", "TokenSession",
@@ -87,7 +81,10 @@ class MailruSession(BaseSession):
     #: "infer" (seed rule), or a fixed circuit for Client*/Server* classes.
     circuit_rule: ClassVar[Literal["infer", "client", "server"]] = "infer"
     #: How each listing pages (:mod:`mailru_sync.mailru.paging`), for ``session.iter``.
-    PAGING: ClassVar[Mapping[str, Paging]] = PAGING
+    if TYPE_CHECKING:
+        PAGING: ClassVar[Mapping[str, Paging]]
+    else:
+        PAGING = PagingTable("mailru_sync.mailru.paging")
 
     def __init__(
         self, app_id: int | str, private_key: str = "", secret_key: str = "", **options: Any
@@ -203,12 +200,17 @@ class MailruSession(BaseSession):
         """
         if not isinstance(body, Mapping) or "error" not in body:
             return None
+        from .._errors import is_error_code, malformed_envelope  # error handling loads on use
+
         error = body["error"]
         if isinstance(error, Mapping) and is_error_code(error.get("error_code")):
             return dict(error)
         raise malformed_envelope(method, "error", body)
 
     def _api_error(self, error: dict[str, Any], body: Any, method: str) -> APIError:
+        from .._errors import build_api_error
+        from .errors import ERROR_CLASSES
+
         return build_api_error(ERROR_CLASSES, error, body, method=method, platform="mailru")
 
     def upload_photo(
@@ -262,6 +264,8 @@ class MailruSession(BaseSession):
         }
         if scope_text:
             query["scope"] = scope_text
+        import secrets  # only authorizing apps need it
+
         # A fresh random state unless one is given: the callback must bring it back
         # (code_from_callback checks it), which defeats forged callbacks (CSRF).
         self.oauth_state = secrets.token_urlsafe(24) if state is None else state
@@ -277,6 +281,8 @@ class MailruSession(BaseSession):
                 "code is empty; pass the code from the redirect's query string"
             )
         self._remember_secrets(code)
+        from .._oauth import token_request  # grants load on first use (see the package doc)
+
         token = token_request(
             self,
             self.url(self.CODE_TOKEN_URL),
@@ -306,6 +312,8 @@ class MailruSession(BaseSession):
         }
         if scope:
             data["scope"] = scope
+        from .._oauth import token_request
+
         token = token_request(self, self.url(self.TOKEN_URL), data, grant="password")
         self.apply_token(token)
         return token
@@ -329,6 +337,8 @@ class MailruSession(BaseSession):
             scope = full_scope()
         scope_text = scope if isinstance(scope, str) else " ".join(scope)
         with self.budget_scope("implicit login"):  # every hop shares one deadline
+            from .implicit import implicit_login  # the login machinery loads on first use
+
             token = implicit_login(
                 self, email, passwd, scope_text, redirect_uri=redirect_uri, state=state
             )
@@ -343,6 +353,8 @@ class MailruSession(BaseSession):
             raise ConfigurationError(
                 f"{type(self).__name__} has no refresh token; authorize again"
             )
+        from .._oauth import token_request
+
         return token_request(
             self,
             self.url(self.TOKEN_URL),

@@ -1,11 +1,15 @@
 """OK.ru (Odnoklassniki) sessions and API, mirroring ``aiookru``.
 
 ``from mailru_sync.ok import TokenSession, ClientSession, ServerSession, API``.
+
+The session classes load on first use, as in :mod:`mailru_sync` (PEP 562, same reason).
 """
 
 from __future__ import annotations
 
-from ..api import API, APIMethod
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ..exceptions import (
     AccessDeniedError,
     APIError,
@@ -28,18 +32,58 @@ from ..exceptions import (
     UnexpectedPageError,
     UntrustedFormError,
 )
-from .grants import (
-    CodeServerSession,
-    CodeSession,
-    ImplicitClientSession,
-    ImplicitServerSession,
-    ImplicitSession,
-    PasswordClientSession,
-    PasswordSession,
-    RefreshServerSession,
-    RefreshSession,
-)
-from .sessions import ClientSession, OkSession, ServerSession, TokenSession
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ loads these
+    from ..api import API, APIMethod
+    from .grants import (
+        CodeServerSession,
+        CodeSession,
+        ImplicitClientSession,
+        ImplicitServerSession,
+        ImplicitSession,
+        PasswordClientSession,
+        PasswordSession,
+        RefreshServerSession,
+        RefreshSession,
+    )
+    from .sessions import ClientSession, OkSession, ServerSession, TokenSession
+
+#: Public name -> the module defining it, loaded by :func:`__getattr__` on first access.
+_LAZY: dict[str, str] = {
+    "API": "mailru_sync.api",
+    "APIMethod": "mailru_sync.api",
+    **dict.fromkeys(
+        (
+            "CodeServerSession",
+            "CodeSession",
+            "ImplicitClientSession",
+            "ImplicitServerSession",
+            "ImplicitSession",
+            "PasswordClientSession",
+            "PasswordSession",
+            "RefreshServerSession",
+            "RefreshSession",
+        ),
+        "mailru_sync.ok.grants",
+    ),
+    **dict.fromkeys(
+        ("ClientSession", "OkSession", "ServerSession", "TokenSession"), "mailru_sync.ok.sessions"
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public class on first access and keep it, so later lookups are plain globals."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 __all__ = [
     "API",

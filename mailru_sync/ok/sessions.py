@@ -10,27 +10,20 @@ client-server; else :class:`~mailru_sync.ConfigurationError`.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlencode
 
 import requests
 
-from .._errors import build_api_error, is_error_code, malformed_envelope
 from .._keys import check_app_id, check_key
-from .._oauth import token_request
-from .._paging import Paging
 from .._redact import mask
-from .._session import BaseSession, TokenData
+from .._session import BaseSession, PagingTable, TokenData
 from ..exceptions import APIError, ConfigurationError
 from ..signer import ok_secret, sign_ok
-from .errors import ERROR_CLASSES
-from .implicit import implicit_login
-from .paging import PAGING
-from .password import password_login
 
 if TYPE_CHECKING:
+    from .._paging import Paging
     from .._upload import PhotoFile
 
 __all__ = ["ClientSession", "OkSession", "ServerSession", "TokenSession"]
@@ -74,7 +67,10 @@ class OkSession(BaseSession):
     #: "infer" (seed rule), or a fixed circuit for Client*/Server* classes.
     circuit_rule: ClassVar[Literal["infer", "client", "server"]] = "infer"
     #: How each listing pages (:mod:`mailru_sync.ok.paging`), for ``session.iter``.
-    PAGING: ClassVar[Mapping[str, Paging]] = PAGING
+    if TYPE_CHECKING:
+        PAGING: ClassVar[Mapping[str, Paging]]
+    else:
+        PAGING = PagingTable("mailru_sync.ok.paging")
 
     def __init__(
         self, app_id: int | str, app_key: str, app_secret_key: str = "", **options: Any
@@ -181,11 +177,16 @@ class OkSession(BaseSession):
         """
         if not isinstance(body, Mapping) or "error_code" not in body:
             return None
+        from .._errors import is_error_code, malformed_envelope  # error handling loads on use
+
         if is_error_code(body["error_code"]):
             return dict(body)
         raise malformed_envelope(method, "error_code", body)
 
     def _api_error(self, error: dict[str, Any], body: Any, method: str) -> APIError:
+        from .._errors import build_api_error
+        from .errors import ERROR_CLASSES
+
         return build_api_error(ERROR_CLASSES, error, body, method=method, platform="ok")
 
     def upload_photo(
@@ -233,6 +234,8 @@ class OkSession(BaseSession):
             "redirect_uri": redirect_uri or self.default_redirect_uri,
             "layout": layout,
         }
+        import secrets  # only authorizing apps need it
+
         # A fresh random state unless one is given: the callback must bring it back
         # (code_from_callback checks it), which defeats forged callbacks (CSRF).
         self.oauth_state = secrets.token_urlsafe(24) if state is None else state
@@ -254,6 +257,8 @@ class OkSession(BaseSession):
             )
         self._require_secret("authorization code")
         self._remember_secrets(code)
+        from .._oauth import token_request  # grants load on first use (see the package doc)
+
         token = token_request(
             self,
             self.url(self.TOKEN_URL),
@@ -287,6 +292,8 @@ class OkSession(BaseSession):
         """
         scope_text = scope if isinstance(scope, str) else ";".join(scope)
         with self.budget_scope("implicit login"):  # every hop shares one deadline
+            from .implicit import implicit_login  # the login machinery loads on first use
+
             token = implicit_login(
                 self,
                 login,
@@ -302,6 +309,8 @@ class OkSession(BaseSession):
         """Password login via the ``auth.login`` method: a ``session_key`` (kept as the access
         token) and a ``session_secret_key``. Signed with ``app_secret_key`` when the session has
         one, unsigned otherwise."""
+        from .password import password_login  # login machinery loads on first use
+
         with self.budget_scope("auth.login"):
             token = password_login(self, login, passwd)
         self.apply_token(token)
@@ -314,6 +323,8 @@ class OkSession(BaseSession):
         self._require_secret("refresh token")
         if not self.refresh_token:
             raise ConfigurationError(f"{type(self).__name__} has no refresh token")
+        from .._oauth import token_request
+
         return token_request(
             self,
             self.url(self.TOKEN_URL),
