@@ -888,25 +888,29 @@ class BaseSession(requests.Session):
                 {"params": dict(signed)} if verb == "GET" else {"data": dict(signed)}
             )
             response = self.transport(verb, url, what=method, **payload)
-        raw = response.content
+        status = response.status_code
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s %s -> HTTP %s in %.1f ms",
                 verb,
                 method,
                 redact_params(signed),
-                response.status_code,
+                status,
                 (time.monotonic() - started) * 1000,
             )
-        body = decode_json(response, method=method, redact=self._redact, raw=raw)
-        if response.status_code >= 400:
+        # A successful body is nobody else's once decoded (a response hook may have kept the
+        # response to read later, so then it stays): dropping it as soon as it is text keeps
+        # a large answer from being held three times over while its objects are built.
+        release = status < 400 and not self.hooks.get("response")
+        body = decode_json(response, method=method, redact=self._redact, release=release)
+        if status >= 400:
             try:
                 envelope = self._extract_error(body, method)
             except ResponseError:
                 envelope = None
             if envelope is None:
-                raise _http_status_error(response, raw, method, self._redact)
-        return body, response.status_code
+                raise _http_status_error(response, response.content, method, self._redact)
+        return body, status
 
     def transport(
         self,

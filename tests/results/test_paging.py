@@ -232,3 +232,23 @@ def test_wrong_result_shape_is_a_response_error() -> None:
     scripted(session, {"unexpected": True})
     with pytest.raises(mailru_sync.ResponseError, match="expected a list"):
         list(session.iter("stream.get"))
+
+
+def test_a_subclass_adds_a_paging_row(mailru_emulator: MailruEmulator) -> None:
+    from collections.abc import Mapping
+    from typing import ClassVar
+
+    from mailru_sync._paging import Paging, unpaged
+
+    class Session(mailru_sync.ServerSession):
+        PAGING: ClassVar[Mapping[str, Paging]] = {
+            **mailru_sync.ServerSession.PAGING,
+            "users.getInfo": unpaged(),
+        }
+
+    emu = mailru_emulator
+    with Session(emu.app.app_id, emu.app.secret_key, emu.user.access_token, base_url=emu.url) as s:
+        assert s.PAGING["stream.get"] == mailru_sync.ServerSession.PAGING["stream.get"]
+        users = list(s.iter("users.getInfo", {"uids": emu.user.uid}))
+    assert [user["uid"] for user in users] == [emu.user.uid]
+    assert "users.getInfo" not in mailru_sync.ServerSession.PAGING  # the platform's table is kept
