@@ -132,7 +132,7 @@ def aiomailru_session_class(base_url: str) -> Any:
     (``PublicSession.PUBLIC_URL + '/api'``, read in ``TokenSession.request``), so a subclass
     overriding it is the supported way to move it; nothing else needs patching.
     """
-    from aiomailru.sessions import TokenSession
+    from aiomailru.sessions import TokenSession  # type: ignore[import-untyped]
 
     return type("BenchTokenSession", (TokenSession,), {"API_URL": base_url + cfg.MAILRU_PATH})
 
@@ -140,7 +140,7 @@ def aiomailru_session_class(base_url: str) -> Any:
 def aiomailru_run_caller(base_url: str) -> Call:
     """aiomailru from synchronous code: ``asyncio.run`` per call, so a loop, an aiohttp
     session and a connection per call (what a blocking program wrapping it pays)."""
-    from aiomailru.api import API
+    from aiomailru.api import API  # type: ignore[import-untyped]
 
     session_class = aiomailru_session_class(base_url)
 

@@ -198,11 +198,12 @@ def _run_batch(api: Any, calls: list[tuple[str, dict[str, str]]]) -> tuple[list[
     helper = getattr(type(api), "batch", None)
     if callable(helper):
         return list(helper(api, calls)), "API.batch"
+    batch_type: Any
     try:  # mailru_sync >= 0.1 with batches: api.batch is a BatchMethod proxy
-        from mailru_sync.api import BatchMethod
+        from mailru_sync.api import BatchMethod as batch_type
     except ImportError:  # a baseline tree from before batches
-        BatchMethod = None
-    if BatchMethod is not None and isinstance(api.batch, BatchMethod):
+        batch_type = None
+    if batch_type is not None and isinstance(api.batch, batch_type):
         return list(api.batch(calls)), "api.batch (batch.executeV2, 50 a request)"
     results: list[Any] = []
     for start in range(0, len(calls), cfg.BATCH_CHUNK):

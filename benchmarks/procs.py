@@ -147,6 +147,10 @@ IMPORT_STATEMENTS: dict[str, str] = {
 }
 
 
+#: (workdir, statement, tree) whose bytecode cache is filled already.
+_warm_imports: set[tuple[str, str, str]] = set()
+
+
 def import_seconds(workdir: Path, what: str, tree: Tree) -> float:
     """Wall time of one import statement (:data:`IMPORT_STATEMENTS`) in a fresh interpreter.
 
@@ -157,7 +161,8 @@ def import_seconds(workdir: Path, what: str, tree: Tree) -> float:
     Both sides import from bytecode, as an installed package does: a source tree measured with
     ``PYTHONDONTWRITEBYTECODE`` set (as on CI machines) would compile every module on every
     run, while ``requests`` in site-packages has its ``.pyc`` files. Bytecode goes to a cache
-    of the run's own (``PYTHONPYCACHEPREFIX``); a first, unmeasured import fills it.
+    of the run's own (``PYTHONPYCACHEPREFIX``); a first, unmeasured import of each statement
+    fills it.
     """
     env = _env(tree)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -172,10 +177,12 @@ def import_seconds(workdir: Path, what: str, tree: Tree) -> float:
         "print(elapsed, getattr(mod, '__file__', ''))\n"
     )
     argv = [sys.executable, "-c", code]
-    for _ in range(2):  # the first run writes the bytecode
+    warm = (str(workdir), what, tree.label) in _warm_imports
+    for _ in range(1 if warm else 2):  # the first run writes the bytecode
         done = subprocess.run(
             argv, capture_output=True, text=True, env=env, cwd=workdir, timeout=120
         )
+    _warm_imports.add((str(workdir), what, tree.label))
     if done.returncode != 0:
         raise BenchError(f"{statement} failed:\n{done.stderr.strip()[-800:]}")
     elapsed, _, imported = done.stdout.strip().partition(" ")

@@ -110,8 +110,10 @@ def tables(results: dict[str, Any]) -> list[Table]:
         out.append(
             Table(
                 "Import time",
-                f"wall time of the statement in a fresh interpreter, from bytecode; median "
-                f"(min–max) of {s['import_runs']} runs; ratio within each run. The classes "
+                f"wall time of the statement in a fresh interpreter, from bytecode; each run "
+                f"takes the fastest of {s.get('import_repeats', 1)} interleaved measurements of "
+                f"each statement; median (min–max) of {s['import_runs']} runs; ratio within "
+                "each run. The classes "
                 "load on first use, so the TokenSession rows are what an app pays before its "
                 "first call.",
                 ["statement", "tree", "ms", "÷ import requests"],

@@ -217,8 +217,8 @@ class BaseSession(requests.Session):
         if rate_limit is not None:
             from ._ratelimit import Limiter, RateLimiter  # only pacing sessions load it
 
-            self.rate_limiter = rate_limit if isinstance(rate_limit, Limiter) else RateLimiter(
-                rate_limit
+            self.rate_limiter = (
+                rate_limit if isinstance(rate_limit, Limiter) else RateLimiter(rate_limit)
             )
         if isinstance(retry_on_flood, bool):
             retry_on_flood = 3 if retry_on_flood else 0
