@@ -486,8 +486,10 @@ class BaseEmulator:
             check_redirect_uri(uri) for uri in redirect_uris
         )
         #: Bearer token of the control endpoint (``/__emulator/...``): random per emulator, so
-        #: only whoever read the start-up line (or holds this object) can drive it.
-        self.control_token = secrets.token_urlsafe(24)
+        #: only whoever read the start-up line (or holds this object) can drive it. Hex, not
+        #: urlsafe base64: a value starting with ``-`` would be read by argparse as an option
+        #: (``--control-token -x...`` fails), which made one CI run in 40 or so go red.
+        self.control_token = secrets.token_hex(24)
         #: Guards knobs, counters and the log.
         self._lock = threading.RLock()
         #: Guards the platform world; held while :meth:`dispatch` runs and during ``reset()``.

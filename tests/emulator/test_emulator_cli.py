@@ -368,6 +368,21 @@ def test_control_reads_the_environment_or_flags(tmp_path: Path) -> None:
         )
         assert wrong.returncode == 1 and wrong.stdout == ""
         assert "refused the control token" in wrong.stderr.strip().splitlines()[-1]
+        # A token of the user's own that starts with "-" goes in the "--flag=value" form.
+        dashed = run_module(
+            "emulator", "control", "--url", emu.url, "--control-token=-guessed", "counters"
+        )
+        assert dashed.returncode == 1 and "refused the control token" in dashed.stderr
+
+
+def test_control_token_is_safe_as_a_separate_command_line_value() -> None:
+    """A token starting with "-" would make ``--control-token TOKEN`` an argparse error."""
+    tokens = set()
+    for _ in range(3):
+        with MailruEmulator() as emu:
+            tokens.add(emu.control_token)
+    assert len(tokens) == 3
+    assert all(len(token) == 48 and set(token) <= set("0123456789abcdef") for token in tokens)
 
 
 def test_control_usage_and_unreachable_emulator(tmp_path: Path) -> None:
