@@ -35,6 +35,9 @@ class Settings:
     import_runs: int = 20
     #: Measurements of each statement per run (interleaved); the run keeps the fastest of each.
     import_repeats: int = 3
+    #: Where the import rows run (recorded so ``--report`` describes old runs truthfully):
+    #: "plain venv" = :func:`procs.plain_python` with compiled copies of the trees.
+    import_setup: str = "plain venv"
     memory_repeats: int = 3
     batch_calls: int = 100
 

@@ -3,14 +3,16 @@
 Why subprocesses everywhere: the runner must not share a GIL, an import cache or a connection
 pool with what it measures. Every child runs in an empty temporary directory (so the current
 directory never shadows the ``mailru_sync`` being measured) with ``PYTHONPATH`` set to the
-source tree under test; each client reports the ``mailru_sync`` file it imported and a run
-from the wrong tree is refused.
+source tree under test (for the import rows, a compiled copy of it in a plain venv); each
+client reports the ``mailru_sync`` file it imported and a run from the wrong tree is refused.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -151,6 +153,86 @@ IMPORT_STATEMENTS: dict[str, str] = {
 _warm_imports: set[tuple[str, str, str]] = set()
 
 
+_REQUESTS_AND_ITS_DEPENDENCIES = ("requests", "urllib3", "charset_normalizer", "idna", "certifi")
+
+
+def _install_folders(*packages: str) -> list[str]:
+    """The site directories these packages are installed in, each once, in order."""
+    folders: list[str] = []
+    for package in packages:
+        spec = importlib.util.find_spec(package)
+        if spec is None or spec.origin is None:
+            raise BenchError(
+                f"{package} is not installed (pip install -r benchmarks/requirements.txt)"
+            )
+        folder = str(Path(spec.origin).resolve().parent.parent)
+        if folder not in folders:
+            folders.append(folder)
+    return folders
+
+
+def _printed(python: Path, code: str) -> list[str]:
+    """The words ``python -c code`` printed."""
+    done = subprocess.run(
+        [str(python), "-c", code], check=True, capture_output=True, text=True, timeout=60
+    )
+    return done.stdout.split()
+
+
+def plain_python(workdir: Path) -> str:
+    """An interpreter like a user's fresh venv, created once per run; its path.
+
+    Why not :data:`sys.executable`: the benchmark usually runs from a development venv, whose
+    ``.pth`` files run at start-up (an editable install's finder imports ``pathlib``,
+    ``importlib.util`` and more, about 10 ms). Those modules are then loaded before either
+    import statement starts, so ``import requests`` looks cheaper than it is for anyone who
+    installed from the index, and the ratio of every other row is inflated. A
+    ``--without-pip`` venv sees the same installed packages through one path line in a
+    ``.pth`` file; ``.pth`` files inside a directory named that way are not run (``site``
+    only reads those of its own site directories).
+    """
+    venv = workdir / "plain-venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run(
+            [sys.executable, "-m", "venv", "--without-pip", str(venv)],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        prefix, base_prefix = _printed(python, "import sys; print(sys.prefix, sys.base_prefix)")
+        if prefix == base_prefix:
+            raise BenchError(f"{venv} is not a venv")
+        (site_packages,) = _printed(
+            python, "import sysconfig; print(sysconfig.get_path('purelib'))"
+        )
+        Path(site_packages, "benchmark-deps.pth").write_text(
+            "".join(f"{folder}\n" for folder in _install_folders(*_REQUESTS_AND_ITS_DEPENDENCIES))
+        )
+    return str(python)
+
+
+def installed_copy(workdir: Path, tree: Tree) -> Path:
+    """A copy of ``tree``'s package with its bytecode compiled beside it, as pip installs it.
+
+    Made once per run and tree; the returned folder goes on ``PYTHONPATH``.
+    """
+    folder = (workdir / "installed" / tree.label).resolve()
+    if not (folder / "mailru_sync" / "__init__.py").is_file():
+        shutil.copytree(
+            tree.path / "mailru_sync",
+            folder / "mailru_sync",
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
+        subprocess.run(
+            [plain_python(workdir), "-m", "compileall", "-q", str(folder / "mailru_sync")],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return folder
+
+
 def import_seconds(workdir: Path, what: str, tree: Tree) -> float:
     """Wall time of one import statement (:data:`IMPORT_STATEMENTS`) in a fresh interpreter.
 
@@ -158,15 +240,22 @@ def import_seconds(workdir: Path, what: str, tree: Tree) -> float:
     ``-X importtime``: that flag writes a line per module while importing, which inflates a
     package of many small modules more than it costs anyone at run time.
 
-    Both sides import from bytecode, as an installed package does: a source tree measured with
-    ``PYTHONDONTWRITEBYTECODE`` set (as on CI machines) would compile every module on every
-    run, while ``requests`` in site-packages has its ``.pyc`` files. Bytecode goes to a cache
-    of the run's own (``PYTHONPYCACHEPREFIX``); a first, unmeasured import of each statement
-    fills it.
+    The child is :func:`plain_python`, not this interpreter: no development ``.pth`` file
+    pre-loads modules that ``import requests`` would otherwise pay for.
+
+    Both sides import as installed packages do, from bytecode beside the source: ``requests``
+    from its site directory, ``mailru_sync`` from a compiled copy of the tree
+    (:func:`installed_copy`). Not from the tree itself: with ``PYTHONDONTWRITEBYTECODE`` set (as
+    on CI machines) it would compile every module on every run, and a ``PYTHONPYCACHEPREFIX``
+    adds a path computation to every module's import that no installed package pays. A first,
+    unmeasured import of each statement warms the page cache (and writes any missing bytecode,
+    as a user's first import would).
     """
-    env = _env(tree)
+    env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache" / tree.label)
+    env.pop("PYTHONPYCACHEPREFIX", None)
+    copy = installed_copy(workdir, tree)
+    env["PYTHONPATH"] = str(copy)
     statement = IMPORT_STATEMENTS[what]
     code = (
         "import sys, time\n"
@@ -176,7 +265,7 @@ def import_seconds(workdir: Path, what: str, tree: Tree) -> float:
         "mod = sys.modules.get('mailru_sync')\n"
         "print(elapsed, getattr(mod, '__file__', ''))\n"
     )
-    argv = [sys.executable, "-c", code]
+    argv = [plain_python(workdir), "-c", code]
     warm = (str(workdir), what, tree.label) in _warm_imports
     for _ in range(1 if warm else 2):  # the first run writes the bytecode
         done = subprocess.run(
@@ -186,8 +275,8 @@ def import_seconds(workdir: Path, what: str, tree: Tree) -> float:
     if done.returncode != 0:
         raise BenchError(f"{statement} failed:\n{done.stderr.strip()[-800:]}")
     elapsed, _, imported = done.stdout.strip().partition(" ")
-    if what != "requests" and not Path(imported).resolve().is_relative_to(tree.path):
-        raise BenchError(f"{statement} found {imported}, not {tree.path}")
+    if what != "requests" and not Path(imported).resolve().is_relative_to(copy):
+        raise BenchError(f"{statement} found {imported}, not the copy of {tree.path} in {copy}")
     return float(elapsed)
 
 

@@ -110,7 +110,14 @@ def tables(results: dict[str, Any]) -> list[Table]:
         out.append(
             Table(
                 "Import time",
-                f"wall time of the statement in a fresh interpreter, from bytecode; each run "
+                "wall time of the statement in a fresh interpreter"
+                + (
+                    " of a plain venv (no development .pth files), each package compiled as "
+                    "pip installs it"
+                    if s.get("import_setup") == "plain venv"
+                    else ", from bytecode"
+                )
+                + f"; each run "
                 f"takes the fastest of {s.get('import_repeats', 1)} interleaved measurements of "
                 f"each statement; median (min–max) of {s['import_runs']} runs; ratio within "
                 "each run. The classes "

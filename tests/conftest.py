@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import settings
 
 from tests.transport.hostile import HostileServer
+
+# Property tests: no deadline (a timed assertion in disguise, red on a busy machine), and under
+# HYPOTHESIS_PROFILE=ci (set by .ci/run) the same examples on every run, so CI is reproducible;
+# a developer's run keeps exploring new examples.
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture
