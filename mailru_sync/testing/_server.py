@@ -488,7 +488,7 @@ class BaseEmulator:
         #: Bearer token of the control endpoint (``/__emulator/...``): random per emulator, so
         #: only whoever read the start-up line (or holds this object) can drive it. Hex, not
         #: urlsafe base64: a value starting with ``-`` would be read by argparse as an option
-        #: (``--control-token -x...`` fails), which made one CI run in 40 or so go red.
+        #: (``--control-token -x...`` fails): about one start in 64, which once turned CI red.
         self.control_token = secrets.token_hex(24)
         #: Guards knobs, counters and the log.
         self._lock = threading.RLock()
