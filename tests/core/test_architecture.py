@@ -261,7 +261,7 @@ _SAMPLE_ARGS = {
 def _surface() -> dict[str, dict[str, object]]:
     surface: dict[str, dict[str, object]] = {}
     for qualname, cls in sorted(_session_classes().items()):
-        signature = inspect.signature(cls.__init__)
+        signature = inspect.signature(cls)
         positional = [
             p.name
             for p in signature.parameters.values()
