@@ -15,8 +15,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-__all__ = ["Budget", "current", "scope"]
+from .exceptions import Error, ResponseError, TransportError
+
+if TYPE_CHECKING:
+    from ._redact import Redactor
+
+__all__ = ["Budget", "BudgetScope", "scope"]
 
 #: The smallest socket timeout handed to a transport, so a nearly spent budget still gets a
 #: clean timeout instead of a zero timeout (which would mean non-blocking in some places).
@@ -71,11 +77,6 @@ class Budget:
 _local = threading.local()
 
 
-def current() -> Budget | None:
-    """The budget of the operation this thread is inside, if any."""
-    return getattr(_local, "budget", None)
-
-
 class scope:
     """Enter a budget of ``seconds``, or join the one this thread is already inside.
 
@@ -103,3 +104,34 @@ class scope:
     def __exit__(self, *exc_info: object) -> None:
         if self.outermost:
             _local.budget = None
+
+
+class BudgetScope:
+    """A :class:`scope` that also finishes the library exception leaving it, if outermost.
+
+    What the user sees of a failed call is decided here, once: the exception is stamped with
+    ``attempts`` and ``elapsed``, transport and body errors name the attempts in their message,
+    and every secret the session knows is scrubbed from message, attributes and chain.
+    """
+
+    __slots__ = ("_redact", "_scope")
+
+    def __init__(self, seconds: float, what: str, redact: Redactor) -> None:
+        self._redact = redact
+        self._scope = scope(seconds, what)
+
+    def __enter__(self) -> Budget:
+        return self._scope.__enter__()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        inner = self._scope
+        inner.__exit__()
+        if inner.outermost and isinstance(exc, Error):
+            budget = inner.budget
+            exc.attempts = budget.attempts
+            exc.elapsed = budget.elapsed()
+            if isinstance(exc, (TransportError, ResponseError)) and exc.args:
+                exc.args = (f"{exc.args[0]} [{budget.summary()}]", *exc.args[1:])
+            self._redact.scrub(exc)

@@ -34,7 +34,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import requests
 import urllib3
@@ -47,7 +47,9 @@ from urllib3.connectionpool import HTTPConnectionPool
 
 from ._transport import SafeAdapter
 
-__all__ = ["RECHECK_SECONDS", "FastRoute", "route_for"]
+__all__ = ["RECHECK_SECONDS", "FastRoute", "reproduced", "route_for"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 #: The environment-derived decision for an origin is re-read at least this often.
 RECHECK_SECONDS = 1.0
@@ -126,12 +128,22 @@ _cache_lock = threading.Lock()
 _CACHE_LIMIT = 256
 
 
+def reproduced(method: _F) -> _F:
+    """Mark a session's override of one of the methods this route reproduces as one it does
+    reproduce (the library's own ``request`` and ``resolve_redirects``). An override without
+    the mark, in a user's subclass, sends every call of that class through requests."""
+    method._direct_route_reproduces = True  # type: ignore[attr-defined]
+    return method
+
+
 def _reproduces(cls: type) -> bool:
     known = _class_ok.get(cls)
     if known is None:
-        from ._session import BaseSession
-
-        known = all(getattr(cls, name) is getattr(BaseSession, name) for name in _REPRODUCED)
+        known = all(
+            getattr(cls, name) is getattr(requests.Session, name)
+            or getattr(getattr(cls, name), "_direct_route_reproduces", False)
+            for name in _REPRODUCED
+        )
         _class_ok[cls] = known
     return known
 

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from ._redact import mask
 from ._response import decode_json
+from ._transport import where
 from .exceptions import (
     AccessDeniedError,
     AppNotAvailableError,
@@ -120,7 +121,7 @@ def _token_exchange(
     grant: str,
     required: tuple[str, ...],
 ) -> dict[str, Any]:
-    logger.debug("%s: POST %s (grant %s)", what, session._where(url), grant)
+    logger.debug("%s: POST %s (grant %s)", what, where(url), grant)
     response = session.transport("POST", url, what=what, data=dict(data))
     body = decode_json(response, method=what, redact=session._redact)
     if isinstance(body, Mapping) and body.get("error"):

@@ -16,51 +16,42 @@ own lock and sleeps outside it, and urllib3's pool hands each thread its own con
 
 from __future__ import annotations
 
-import contextlib
-import copy
 import functools
 import http.client
 import http.cookiejar
 import importlib
 import logging
-import os
 import threading
-import time
-import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, cast
 from urllib.parse import unquote, urlencode, urlsplit
 
 import requests
-import urllib3.exceptions
 from requests.adapters import HTTPAdapter
-from urllib3.util import Retry
 
 from . import _budget
-from ._fastpath import route_for
-from ._redact import Redactor, install_urllib3_filter, mask, redact_params
-from ._response import decode_json, parse_retry_after, snippet_of
-from ._retry import RetryPolicy
-from ._transport import (
-    DEFAULT_MAX_BODY_SIZE,
-    SafeAdapter,
-    read_body,
-    reset_pools,
-    safe_location,
-    transport_error,
-    where,
+from ._exchange import Exchange, http_status_error, inside_exchange
+from ._fastpath import reproduced
+from ._forksafe import reset_in_child
+from ._options import (
+    DEFAULT_TIMEOUT,
+    CookiesOption,
+    Setting,
+    TokenData,
+    TokenUpdater,
+    parse_options,
 )
-from ._urls import check_base_url, rebase
-from ._watchdog import watching
+from ._redact import Redactor, install_urllib3_filter, mask
+from ._tokens import TokenField, TokenState, checked_token
+from ._transport import SafeAdapter, reset_pools
+from ._urls import rebase
+from ._version import __version__
 from .exceptions import (
     APIError,
     ConfigurationError,
     Error,
     HostNotFound,
-    HTTPStatusError,
     RateLimitError,
-    RequestTimeout,
     ResponseError,
     ServiceUnavailableError,
     SessionExpiredError,
@@ -70,8 +61,12 @@ from .exceptions import (
 from .signer import Platform, serialize_params
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ._paging import Paging
     from ._ratelimit import Limiter
+    from ._retry import RetryPolicy
+    from .options import BaseSessionOptions, Unpack
     from .stores import TokenStore
 
 __all__ = ["DEFAULT_TIMEOUT", "BaseSession", "PagingTable", "TokenData", "TokenUpdater"]
@@ -79,53 +74,11 @@ __all__ = ["DEFAULT_TIMEOUT", "BaseSession", "PagingTable", "TokenData", "TokenU
 logger = logging.getLogger("mailru_sync")
 install_urllib3_filter()
 
-#: (connect, read) seconds used when a call gives no ``timeout``; each is also capped by what
-#: is left of the call's ``deadline``.
-DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
-#: Seconds one call may take in all (attempts, backoff sleeps, a refresh): less than the 30 s
-#: after which gunicorn and most proxies give up on a web request, so a view can still answer.
-DEFAULT_DEADLINE = 20.0
-#: Keep-alive connections kept per host: enough for the threads of a typical threaded web
-#: server (gunicorn gthread, uWSGI, mod_wsgi) sharing one session, so bursts reuse them.
-DEFAULT_POOL_MAXSIZE = 32
 #: A GET whose URL would be longer than this goes as a form POST instead.
 MAX_GET_URL_LENGTH = 2000
 
 _SessionT = TypeVar("_SessionT", bound="BaseSession")
 
-TokenData = dict[str, Any]
-TokenUpdater = Callable[[TokenData], None]
-TimeoutOption = float | tuple[float | None, float | None] | None
-CookiesOption = Mapping[str, str] | Iterable[Mapping[str, Any]] | http.cookiejar.CookieJar
-
-
-def _check_timeout(timeout: object) -> TimeoutOption:
-    if timeout is None:
-        return None
-    if isinstance(timeout, bool):
-        raise ConfigurationError(
-            "timeout must be seconds (float) or a (connect, read) pair, not a bool"
-        )
-    if isinstance(timeout, (int, float)):
-        if timeout <= 0:
-            raise ConfigurationError(f"timeout must be > 0 seconds, got {timeout!r}")
-        return float(timeout)
-    if isinstance(timeout, tuple) and len(timeout) == 2:
-        for part in timeout:
-            if part is not None and (
-                isinstance(part, bool) or not isinstance(part, (int, float)) or part <= 0
-            ):
-                raise ConfigurationError(
-                    f"timeout parts must be > 0 seconds or None, got {timeout!r}"
-                )
-        connect, read = timeout
-        return (
-            None if connect is None else float(connect),
-            None if read is None else float(read),
-        )
-    raise ConfigurationError(
-        f"timeout must be seconds (float) or a (connect, read) pair, got {timeout!r}"
-    )
 
 
 class BaseSession(requests.Session):
@@ -160,7 +113,7 @@ class BaseSession(requests.Session):
         """Apply ``token=``, else the store's token, over what the constructor set."""
         token = self._initial_token
         if token is None and self.store is not None:
-            token = _checked_token(self.store.load(), type(self).__name__)
+            token = checked_token(self.store.load(), type(self).__name__)
         if token:
             self.apply_token(token, notify=False)
 
@@ -170,160 +123,89 @@ class BaseSession(requests.Session):
     #: How each listing method pages (``mailru_sync.mailru.paging``, ``mailru_sync.ok.paging``).
     PAGING: ClassVar[Mapping[str, Paging]] = {}
 
-    def __init__(
-        self,
-        *,
-        pass_error: bool = False,
-        base_url: str | None = None,
-        timeout: TimeoutOption = DEFAULT_TIMEOUT,
-        max_retries: int | Retry | RetryPolicy | None = None,
-        pool_maxsize: int = DEFAULT_POOL_MAXSIZE,
-        rate_limit: float | Limiter | None = None,
-        retry_on_flood: int | bool = 0,
-        flood_wait: float = 1.0,
-        retry_writes: bool = False,
-        write_methods: Iterable[str] = (),
-        token_updater: TokenUpdater | None = None,
-        token_loader: Callable[[], TokenData | None] | None = None,
-        refresh_lock: AbstractContextManager[Any] | None = None,
-        refresh_margin: float = 60.0,
-        deadline: float = DEFAULT_DEADLINE,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-        session: requests.Session | None = None,
-        cookies: CookiesOption = (),
-        token: Mapping[str, Any] | None = None,
-        store: TokenStore | None = None,
-    ) -> None:
-        super().__init__()
-        #: Return the platform's raw error dict instead of raising :class:`APIError`.
-        self.pass_error = bool(pass_error)
-        #: Origin (and path prefix) replacing the platform hosts; ``None`` = the real hosts.
-        self.base_url = check_base_url(base_url)
-        #: Default timeout of every request this session sends (``requests`` semantics).
-        self.timeout = _check_timeout(timeout)
-        if self.timeout is None:
-            raise ConfigurationError(
-                "timeout=None would let a call hang forever; give seconds instead"
-            )
-        self.retry_policy = RetryPolicy.from_option(max_retries)
-        if isinstance(pool_maxsize, bool) or not isinstance(pool_maxsize, int):
-            raise ConfigurationError(f"pool_maxsize must be an int, got {pool_maxsize!r}")
-        if pool_maxsize < 1:
-            raise ConfigurationError(f"pool_maxsize must be >= 1, got {pool_maxsize}")
-        self.pool_maxsize = pool_maxsize
-        #: Client-side pacing: a limiter with ``acquire()`` (``RateLimiter``, or a shared
-        #: ``mailru_sync.stores.RedisRateLimiter``), built from a number of calls per second.
-        self.rate_limiter: Limiter | None = None
-        if rate_limit is not None:
-            from ._ratelimit import Limiter, RateLimiter  # only pacing sessions load it
+    # The options a call reads, each backed by the session's immutable Settings (see _options).
+    #: Return the platform's raw error dict instead of raising :class:`APIError`.
+    pass_error: Setting[bool] = Setting("pass_error")
+    #: Origin (and path prefix) replacing the platform hosts; ``None`` = the real hosts.
+    base_url: Setting[str | None] = Setting("base_url")
+    #: Default timeout of every request this session sends (``requests`` semantics).
+    timeout: Setting[float | tuple[float | None, float | None]] = Setting("timeout")
+    #: Retries of transport failures and 5xx statuses (from ``max_retries``).
+    retry_policy: Setting[RetryPolicy] = Setting("retry_policy")
+    #: Keep-alive connections kept per host.
+    pool_maxsize: Setting[int] = Setting("pool_maxsize")
+    #: Client-side pacing: a limiter with ``acquire()`` (``RateLimiter``, or a shared
+    #: ``mailru_sync.stores.RedisRateLimiter``), built from a number of calls per second.
+    rate_limiter: Setting[Limiter | None] = Setting("rate_limiter")
+    #: How many times a call is retried after a flood/limit error (0 = raise at once).
+    retry_on_flood: Setting[int] = Setting("retry_on_flood")
+    #: First wait after a flood error; doubles on each further one.
+    flood_wait: Setting[float] = Setting("flood_wait")
+    #: Opt in to resending writes after transport failures and 5xx (may post twice!).
+    retry_writes: Setting[bool] = Setting("retry_writes")
+    #: Extra API methods to treat as writes, besides :attr:`WRITE_METHODS`.
+    write_methods: Setting[frozenset[str]] = Setting("write_methods")
+    #: Refresh this many seconds before the known expiry.
+    refresh_margin: Setting[float] = Setting("refresh_margin")
+    #: The longest one call may take in all: every attempt (status line, headers and body
+    #: included, however slowly they trickle), backoff sleeps and a refresh it triggers;
+    #: also bounds a whole login flow. The read timeout bounds each socket read only.
+    deadline: Setting[float] = Setting("deadline")
+    #: The largest decoded response body read; a larger one raises ResponseTooLarge.
+    max_body_size: Setting[int] = Setting("max_body_size")
 
-            self.rate_limiter = (
-                rate_limit if isinstance(rate_limit, Limiter) else RateLimiter(rate_limit)
-            )
-        if isinstance(retry_on_flood, bool):
-            retry_on_flood = 3 if retry_on_flood else 0
-        if not isinstance(retry_on_flood, int) or retry_on_flood < 0:
-            raise ConfigurationError(
-                f"retry_on_flood must be a bool or an int >= 0, got {retry_on_flood!r}"
-            )
-        #: How many times a call is retried after a flood/limit error (0 = raise at once).
-        self.retry_on_flood = retry_on_flood
-        if isinstance(flood_wait, bool) or not isinstance(flood_wait, (int, float)):
-            raise ConfigurationError(f"flood_wait must be seconds, got {flood_wait!r}")
-        if flood_wait < 0:
-            raise ConfigurationError(f"flood_wait must be >= 0 seconds, got {flood_wait!r}")
-        #: First wait after a flood error; doubles on each further one.
-        self.flood_wait = float(flood_wait)
-        #: Opt in to resending writes after transport failures and 5xx (may post twice!).
-        self.retry_writes = bool(retry_writes)
-        if isinstance(write_methods, str):
-            raise ConfigurationError(
-                "write_methods must be a collection of method names, not one str"
-            )
-        #: Extra API methods to treat as writes, besides :attr:`WRITE_METHODS`.
-        self.write_methods = frozenset(write_methods)
+    def __init__(self, **options: Unpack[BaseSessionOptions]) -> None:
+        super().__init__()
+        owner = type(self).__name__
+        self._settings = parse_options(owner, options)
+        token_updater = options.get("token_updater")
+        token_loader = options.get("token_loader")
+        refresh_lock = options.get("refresh_lock")
+        store = options.get("store")
+        token = options.get("token")
         if token_updater is not None and not callable(token_updater):
             raise ConfigurationError("token_updater must be callable: token_updater(token_dict)")
         if token_loader is not None and not callable(token_loader):
             raise ConfigurationError(
                 "token_loader must be callable: token_loader() -> token dict or None"
             )
-        #: Called with the new token data after every grant/refresh, to persist it.
-        self.token_updater = token_updater
-        #: Called inside the refresh lock to pick up a token another process stored.
-        self.token_loader = token_loader
-        self._refresh_lock: AbstractContextManager[Any] = refresh_lock or threading.Lock()
-        if isinstance(refresh_margin, bool) or not isinstance(refresh_margin, (int, float)):
-            raise ConfigurationError(f"refresh_margin must be seconds, got {refresh_margin!r}")
-        #: Refresh this many seconds before the known expiry.
-        self.refresh_margin = float(refresh_margin)
-        if isinstance(deadline, bool) or not isinstance(deadline, (int, float)):
-            raise ConfigurationError(f"deadline must be seconds, got {deadline!r}")
-        if deadline <= 0:
-            raise ConfigurationError(f"deadline must be > 0 seconds, got {deadline!r}")
-        #: The longest one call may take in all: every attempt (status line, headers and body
-        #: included, however slowly they trickle), backoff sleeps and a refresh it triggers;
-        #: also bounds a whole login flow. The read timeout bounds each socket read only.
-        self.deadline = float(deadline)
-        if isinstance(max_body_size, bool) or not isinstance(max_body_size, int):
-            raise ConfigurationError(
-                f"max_body_size must be a number of bytes, got {max_body_size!r}"
-            )
-        if max_body_size < 1:
-            raise ConfigurationError(f"max_body_size must be >= 1 byte, got {max_body_size!r}")
-        #: The largest decoded response body read; a larger one raises ResponseTooLarge.
-        self.max_body_size = max_body_size
-
-        self._redact = Redactor()
-        if self.base_url:  # userinfo in base_url is a credential too
-            userinfo = urlsplit(self.base_url).netloc.rpartition("@")[0]
-            self._redact.add(userinfo, unquote(userinfo), *userinfo.split(":")[1:],
-                             *(unquote(p) for p in userinfo.split(":")[1:]))
-        # Token fields change together under this lock, and signing reads them under it, so a
-        # thread never signs with a new token and an old session secret (or vice versa).
-        self._state_lock = threading.RLock()
-        self._access_token = ""
-        #: Refresh token, when the platform gave one.
-        self.refresh_token = ""
-        #: Lifetime of the access token in seconds as the platform reported it, if it did.
-        self.expires_in: int | None = None
-        #: Absolute expiry (``time.time()`` seconds) of the access token, if known.
-        self.expires_at: float | None = None
-        #: Number of refreshes this session performed (for monitoring).
-        self.refresh_count = 0
-        self._refresh_attempts = 0
-        self._last_refresh_error: tuple[str, float, Error] | None = None
-
-        adapter = SafeAdapter(pool_maxsize)
-        self.mount("https://", adapter)
-        self.mount("http://", adapter)
-        self.headers["User-Agent"] = (
-            f"mailru_sync/{_version()} {requests.utils.default_user_agent()}"
-        )
-        if session is not None:
-            self._share_pools(session)
-        self._seed_cookies(cookies)
         if store is not None and not _is_token_store(store):
             raise ConfigurationError(
                 "store must have load(), save(token) and lock() (see mailru_sync.stores), "
                 f"got {type(store).__name__}"
             )
-        #: Where tokens are loaded from and saved to (see :mod:`mailru_sync.stores`).
-        self.store = store
+        self._redact = Redactor()
+        if self.base_url:  # userinfo in base_url is a credential too
+            userinfo = urlsplit(self.base_url).netloc.rpartition("@")[0]
+            self._redact.add(userinfo, unquote(userinfo), *userinfo.split(":")[1:],
+                             *(unquote(p) for p in userinfo.split(":")[1:]))
+        self._tokens = TokenState(
+            self._redact,
+            store=store,
+            loader=token_loader,
+            updater=token_updater,
+            refresh_lock=refresh_lock,
+        )
+
+        adapter = SafeAdapter(self.pool_maxsize)
+        self.mount("https://", adapter)
+        self.mount("http://", adapter)
+        self.headers["User-Agent"] = (
+            f"mailru_sync/{__version__} {requests.utils.default_user_agent()}"
+        )
+        session = options.get("session")
+        if session is not None:
+            self._share_pools(session)
+        self._seed_cookies(options.get("cookies", ()))
         if token is not None and not isinstance(token, Mapping):
             raise ConfigurationError(
                 f"token must be the dict session.token exported, got {type(token).__name__}"
             )
         self._initial_token = token
-        #: The last exception raised by ``store.save`` or ``token_updater`` (logged, not
-        #: raised: the call that refreshed still succeeds and the session keeps the token).
-        self.last_persist_error: Exception | None = None
-        self._refresh_owner: int | None = None
         #: The ``state`` of the last :meth:`authorization_url` (random unless given).
         self.oauth_state: str | None = None
-        self._own_refresh_lock = refresh_lock is None
-        self._pid = os.getpid()
-        _SESSIONS.add(self)
+        self._exchange = Exchange(self, self._redact)
+        reset_in_child(self, BaseSession._reset_after_fork)
 
     def _share_pools(self, other: object) -> None:
         """Mount ``other``'s adapters here, so both sessions use the same connection pools.
@@ -377,44 +259,40 @@ class BaseSession(requests.Session):
         for adapter in self.adapters.values():
             if isinstance(adapter, HTTPAdapter):
                 reset_pools(adapter)
-        self._state_lock = threading.RLock()
-        if self._own_refresh_lock:
-            self._refresh_lock = threading.Lock()
-        self._pid = os.getpid()
+        self._tokens.reset_after_fork()
 
     # --- token state --------------------------------------------------------------------------
 
-    @property
-    def access_token(self) -> str:
-        """The current access token (Mail.ru calls it ``session_key``)."""
-        return self._access_token
+    #: The current access token (Mail.ru calls it ``session_key``).
+    access_token: TokenField[str] = TokenField()
+    #: Refresh token, when the platform gave one.
+    refresh_token: TokenField[str] = TokenField()
+    #: Lifetime of the access token in seconds as the platform reported it, if it did.
+    expires_in: TokenField[int | None] = TokenField()
+    #: Absolute expiry (``time.time()`` seconds) of the access token, if known.
+    expires_at: TokenField[float | None] = TokenField()
+    #: Number of refreshes this session performed (for monitoring).
+    refresh_count: TokenField[int] = TokenField()
+    #: The last exception raised by ``store.save`` or ``token_updater`` (logged, not raised:
+    #: the call that refreshed still succeeds and the session keeps the token).
+    last_persist_error: TokenField[Exception | None] = TokenField()
+    #: Where tokens are loaded from and saved to (see :mod:`mailru_sync.stores`).
+    store: TokenField[TokenStore | None] = TokenField()
+    #: Called inside the refresh lock to pick up a token another process stored.
+    token_loader: TokenField[Callable[[], TokenData | None] | None] = TokenField("loader")
+    #: Called with the new token data after every grant/refresh, to persist it.
+    token_updater: TokenField[TokenUpdater | None] = TokenField("updater")
 
-    @access_token.setter
-    def access_token(self, value: str) -> None:
-        self._access_token = value or ""
-        self._redact.add(self._access_token)
+    @property
+    def _state_lock(self) -> threading.RLock:
+        return self._tokens.lock
 
     def _remember_secrets(self, *secrets: object) -> None:
         """Make sure these values never show in messages or logs."""
         self._redact.add(*secrets)
 
     def _set_expiry(self, expires_in: object) -> None:
-        try:
-            seconds = int(str(expires_in)) if expires_in not in (None, "") else None
-        except ValueError:
-            seconds = None
-        self.expires_in = seconds
-        self.expires_at = None if seconds is None else time.time() + seconds
-
-    def _set_expires_at(self, expires_at: object) -> None:
-        """A stored absolute expiry wins over ``expires_in`` (which counts from the grant, not
-        from now: recomputing it on restore would make a day-old token look fresh)."""
-        if isinstance(expires_at, bool) or not isinstance(expires_at, (int, float, str)):
-            return
-        try:
-            self.expires_at = float(expires_at)
-        except ValueError:
-            return
+        self._tokens.set_expiry(expires_in)
 
     def apply_token(self, token: Mapping[str, Any], *, notify: bool = True) -> None:
         """Take over token data returned by a grant (platform field names), then notify.
@@ -422,52 +300,22 @@ class BaseSession(requests.Session):
         ``token_updater`` (if set) receives a plain dict with the platform's fields plus
         ``expires_at``; storing it lets another process or a later run continue the session.
         """
-        with self._state_lock:
+        tokens = self._tokens
+        with tokens.lock:
             self._apply_token_fields(token)
             if token.get("expires_at") is not None:
-                self._set_expires_at(token["expires_at"])
+                tokens.set_expires_at(token["expires_at"])
             self._after_token_change()
-            persisted = dict(token) | {"expires_at": self.expires_at}
-            if self.refresh_token and not persisted.get("refresh_token"):
-                # OK answers a refresh without a new refresh token (protocol-notes §2.6): the
-                # one in use stays valid, so what is stored must keep it, or the next process
-                # could never refresh again.
-                persisted["refresh_token"] = self.refresh_token
+            persisted = tokens.to_persist(token)
         if notify:
-            self._persist(persisted)
-
-    def _persist(self, data: TokenData) -> None:
-        """Hand a new token to the store and ``token_updater``; their failure never loses it.
-
-        Why: the refresh already worked; failing the call (and dropping the new token) because
-        a database was down would turn a storage hiccup into an outage. The error is logged and
-        kept in :attr:`last_persist_error`.
-        """
-        for target in (self.store.save if self.store is not None else None, self.token_updater):
-            if target is None:
-                continue
-            try:
-                target(data)
-            except Exception as exc:
-                self.last_persist_error = exc
-                logger.error(
-                    "%s: saving the new token failed (%s); the session keeps it and goes on",
-                    type(self).__name__, self._redact(f"{type(exc).__name__}: {exc}"),
-                )
+            tokens.persist(persisted, type(self).__name__)
 
     @property
     def token(self) -> TokenData:
         """The token as a plain dict (platform field names plus ``expires_at``), what
         ``token_updater`` and stores receive; ``Cls(..., token=old.token)`` restores it."""
-        with self._state_lock:
-            data: TokenData = {"access_token": self.access_token}
-            if self.refresh_token:
-                data["refresh_token"] = self.refresh_token
-            if self.expires_in is not None:
-                data["expires_in"] = self.expires_in
-            data["expires_at"] = self.expires_at
-            data.update(self._extra_token_fields())
-        return data
+        with self._tokens.lock:
+            return self._tokens.exported(self._extra_token_fields())
 
     def _extra_token_fields(self) -> TokenData:
         """Platform fields a restored session needs besides the access token (uid, secret)."""
@@ -523,91 +371,17 @@ class BaseSession(requests.Session):
         endpoint costs one request, not one per waiting thread. Waiting is bounded by the
         call's budget.
         """
-        attempt_seen = self._refresh_attempts
-        with self.budget_scope("token refresh") as budget, self._hold_refresh_lock(budget):
-            if self._last_refresh_error is not None and not force:  # explicit: try anew
-                failed_token, failed_at, error = self._last_refresh_error
-                recent = time.monotonic() - failed_at < _SHARED_FAILURE_SECONDS
-                waited = self._refresh_attempts != attempt_seen
-                if failed_token == stale_token == self.access_token and (waited or recent):
-                    raise copy.copy(error)
-            loader = self.token_loader or (self.store.load if self.store is not None else None)
-            if loader is not None:
-                stored = _checked_token(loader(), type(self).__name__)
-                if stored:
-                    self.apply_token(stored, notify=False)
-            if not force and self.access_token != stale_token and not self._token_due():
-                return None
-            if not self.can_refresh:
-                raise SessionExpiredError(
-                    102,
-                    f"{type(self).__name__} has no refresh token; authorize again (a new code, "
-                    "login or token) to get a new access token",
-                    platform=self.platform,
-                )
-            self._refresh_attempts += 1
-            try:
-                token = self._refresh_grant()
-            except Error as exc:
-                self._last_refresh_error = (stale_token, time.monotonic(), exc)
-                raise
-            self._last_refresh_error = None
-            self.refresh_count += 1
-            logger.info("%s: access token refreshed", type(self).__name__)
-            self.apply_token(token)
-            return token
-
-    @contextlib.contextmanager
-    def _hold_refresh_lock(self, budget: _budget.Budget) -> Iterator[None]:
-        """Take the refresh lock (then the store's), waiting no longer than the budget allows.
-
-        A refresh needed by a callback running inside a refresh (``token_updater`` calling
-        the API) is refused at once: waiting for our own lock would never end.
-        """
-        if self._refresh_owner == threading.get_ident():
-            raise ConfigurationError(
-                f"{type(self).__name__}: a token refresh was needed while this thread was "
-                "already refreshing (did token_updater or a store call the API with an "
-                "expired token?); call the API after the callback returns"
-            )
-        with self._hold_local_refresh_lock(budget):
-            self._refresh_owner = threading.get_ident()
-            try:
-                if self.store is not None:
-                    with self.store.lock():
-                        yield
-                else:
-                    yield
-            finally:
-                self._refresh_owner = None
-
-    @contextlib.contextmanager
-    def _hold_local_refresh_lock(self, budget: _budget.Budget) -> Iterator[None]:
-        lock = self._refresh_lock
-        acquire = getattr(lock, "acquire", None)
-        if isinstance(lock, _LOCK_TYPES) and callable(acquire):
-            if not acquire(timeout=max(0.0, budget.remaining())):
-                raise RequestTimeout(
-                    f"{budget.what}: another thread was still refreshing the token when the "
-                    f"{budget.seconds:g} s deadline passed",
-                    may_have_reached=False,
-                )
-            try:
-                yield
-            finally:
-                lock.release()
-        else:  # a user's lock (file, Redis...): its own timeout applies
-            with lock:
-                yield
-
-    def _token_due(self) -> bool:
-        if self.expires_at is None:
-            return False
-        margin = self.refresh_margin
-        if self.expires_in:
-            # A token living 30 s with a 60 s margin would be refreshed on every call.
-            margin = min(margin, self.expires_in / 2)
-        return time.time() >= self.expires_at - margin
+        return self._tokens.refresh(
+            stale_token,
+            force=force,
+            budget_scope=self.budget_scope,
+            can_refresh=lambda: self.can_refresh,
+            grant=self._refresh_grant,
+            apply=lambda token, notify: self.apply_token(token, notify=notify),
+            margin=self.refresh_margin,
+            owner=type(self).__name__,
+            platform=self.platform,
+        )
 
     def _ensure_ready(self) -> None:
         if not self.is_authorized:
@@ -615,11 +389,12 @@ class BaseSession(requests.Session):
                 f"{type(self).__name__} is not authorized yet: call session.authorize() or use "
                 f"'with {type(self).__name__}(...) as session:' before calling API methods"
             )
-        if self.can_refresh and self._token_due():
+        if self.can_refresh and self._tokens.due(self.refresh_margin):
             self._refresh_single_flight(self.access_token)
 
     # --- requests integration -----------------------------------------------------------------
 
+    @reproduced
     def request(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
     ) -> requests.Response:
@@ -628,7 +403,7 @@ class BaseSession(requests.Session):
             kwargs["timeout"] = self.timeout
         return super().request(method, url, *args, **kwargs)
 
-    def budget_scope(self, what: str) -> _BudgetScope:
+    def budget_scope(self, what: str) -> _budget.BudgetScope:
         """Bound everything inside (calls, refreshes, login hops) by one :attr:`deadline`.
 
         ``with session.budget_scope("my job") as budget:``. Nested scopes of the same thread
@@ -637,7 +412,7 @@ class BaseSession(requests.Session):
         scope is stamped with ``attempts`` and ``elapsed`` and scrubbed of every secret this
         session knows (message, attributes, chain).
         """
-        return _BudgetScope(self, what)
+        return _budget.BudgetScope(self.deadline, what, self._redact)
 
     def url(self, url: str) -> str:
         """``url`` moved to ``base_url`` when one is set (the paths stay)."""
@@ -864,52 +639,26 @@ class BaseSession(requests.Session):
         return requests.Request("POST", url, data=dict(signed))
 
     def _send(
-        self, verb: str, method: str, signed: Mapping[str, str], encoded: str | None = None
+        self, verb: str, method: str, signed: Mapping[str, str], encoded: str
     ) -> tuple[Any, int]:
-        url = self._api_url(method)
-        started = time.monotonic()
-        route = route_for(self, url) if encoded is not None else None
-        if route is not None:
-            query = cast(str, encoded)
-
-            def direct(timeout: tuple[float | None, float | None]) -> requests.Response:
-                return route.send(self, verb, query, timeout)
-
-            response = self._exchange(
-                url,
-                what=method,
-                limit=self.max_body_size,
-                configured=self.timeout,
-                refuse_redirects=True,
-                send=direct,
-            )
-        else:
-            payload: dict[str, Any] = (
-                {"params": dict(signed)} if verb == "GET" else {"data": dict(signed)}
-            )
-            response = self.transport(verb, url, what=method, **payload)
+        response, body = self._exchange.api_call(
+            verb,
+            self._api_url(method),
+            method,
+            signed,
+            encoded,
+            deadline=self.deadline,
+            limit=self.max_body_size,
+            configured=self.timeout,
+        )
         status = response.status_code
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "%s %s %s -> HTTP %s in %.1f ms",
-                verb,
-                method,
-                redact_params(signed),
-                status,
-                (time.monotonic() - started) * 1000,
-            )
-        # A successful body is nobody else's once decoded (a response hook may have kept the
-        # response to read later, so then it stays): dropping it as soon as it is text keeps
-        # a large answer from being held three times over while its objects are built.
-        release = status < 400 and not self.hooks.get("response")
-        body = decode_json(response, method=method, redact=self._redact, release=release)
         if status >= 400:
             try:
                 envelope = self._extract_error(body, method)
             except ResponseError:
                 envelope = None
             if envelope is None:
-                raise _http_status_error(response, response.content, method, self._redact)
+                raise http_status_error(response, method, self._redact)
         return body, status
 
     def transport(
@@ -936,97 +685,17 @@ class BaseSession(requests.Session):
         * turns every failure into a library exception chained to nothing (urllib3's messages
           carry URLs with tokens). ``what`` names the operation in messages.
         """
-        follow = kwargs.pop("allow_redirects", None)
-        if follow:
-            raise ConfigurationError(
-                f"{what}: session.transport never follows redirects; pass allow_redirects=False "
-                "and follow each hop after checking where it goes"
-            )
-        kwargs.pop("stream", None)
-        configured = kwargs.pop("timeout", None) or self.timeout
-
-        def through_requests(timeout: tuple[float | None, float | None]) -> requests.Response:
-            return self.request(
-                verb, url, allow_redirects=False, stream=True, timeout=timeout, **kwargs
-            )
-
-        return self._exchange(
+        return self._exchange.request(
+            verb,
             url,
             what=what,
+            deadline=self.deadline,
             limit=self.max_body_size if max_body is None else max_body,
-            configured=configured,
-            refuse_redirects=follow is None,
-            send=through_requests,
+            configured=kwargs.pop("timeout", None) or self.timeout,
+            **kwargs,
         )
 
-    def _exchange(
-        self,
-        url: str,
-        *,
-        what: str,
-        limit: int,
-        configured: TimeoutOption,
-        refuse_redirects: bool,
-        send: Callable[[tuple[float | None, float | None]], requests.Response],
-    ) -> requests.Response:
-        """One bounded exchange (see :meth:`transport`); ``send`` puts the request on the wire."""
-        if self._pid != os.getpid():
-            self._reset_after_fork()
-        with self.budget_scope(what) as budget:
-            if budget.expired():
-                raise RequestTimeout(
-                    f"{what}: the {budget.seconds:g} s deadline passed before the request "
-                    "was sent",
-                    method=what,
-                )
-            connect, read = (
-                configured if isinstance(configured, tuple) else (configured, configured)
-            )
-            timeout = (budget.socket_timeout(connect), budget.socket_timeout(read))
-            budget.attempts += 1
-            with watching(budget.deadline) as watch:
-                _transport_local.active = True
-                try:
-                    response = send(timeout)
-                    response._content = read_body(
-                        response, what=what, budget=budget, max_body=limit
-                    )
-                    if watch.fired:  # cut short by the watchdog: whatever parsed is partial
-                        raise RequestTimeout(
-                            f"{what}: no complete answer from {where(url)} within the "
-                            f"{budget.seconds:g} s deadline",
-                            method=what,
-                        )
-                except Error:
-                    raise
-                except (
-                    requests.exceptions.RequestException,
-                    urllib3.exceptions.HTTPError,
-                    http.client.HTTPException,
-                    OSError,
-                    ValueError,
-                    LookupError,
-                    RecursionError,
-                ) as exc:
-                    raise transport_error(
-                        exc, what=what, url=url, timeout=configured, watch=watch, budget=budget
-                    ) from None
-                finally:
-                    _transport_local.active = False
-            if 300 <= response.status_code < 400 and refuse_redirects:
-                raise HTTPStatusError(
-                    f"{what}: {where(url)} answered HTTP {response.status_code}, a redirect to "
-                    f"{self._redact(safe_location(response.headers.get('Location')))}; API and "
-                    "token requests never follow redirects (check base_url)",
-                    method=what,
-                    status=response.status_code,
-                    content_type=response.headers.get("Content-Type", ""),
-                    snippet=snippet_of(
-                        response.content.decode("utf-8", "replace"), self._redact
-                    ),
-                )
-            return response
-
+    @reproduced
     def resolve_redirects(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
         """``requests`` hook: inside :meth:`transport`, redirects are never even prepared.
 
@@ -1035,14 +704,10 @@ class BaseSession(requests.Session):
         ``ValueError`` out of ``send``. Outside transport (the user's own ``session.get``), the
         requests behaviour is untouched.
         """
-        if getattr(_transport_local, "active", False):
+        if inside_exchange():
             return iter(())
         redirects: Iterator[Any] = super().resolve_redirects(*args, **kwargs)
         return redirects
-
-    def _where(self, url: str) -> str:
-        """A URL fit for messages: no userinfo, query string or fragment (they carry secrets)."""
-        return where(url)
 
     def _log_retry(self, method: str, exc: Error, attempt: int) -> None:
         reason = str(exc)
@@ -1087,54 +752,6 @@ class BaseSession(requests.Session):
         raise NotImplementedError
 
 
-class _BudgetScope:
-    """The context manager of :meth:`BaseSession.budget_scope` (a class: it runs twice a call)."""
-
-    __slots__ = ("_scope", "_session")
-
-    def __init__(self, session: BaseSession, what: str) -> None:
-        self._session = session
-        self._scope = _budget.scope(session.deadline, what)
-
-    def __enter__(self) -> _budget.Budget:
-        return self._scope.__enter__()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
-    ) -> None:
-        scope = self._scope
-        scope.__exit__()
-        if scope.outermost and isinstance(exc, Error):
-            budget = scope.budget
-            exc.attempts = budget.attempts
-            exc.elapsed = budget.elapsed()
-            if isinstance(exc, (TransportError, ResponseError)) and exc.args:
-                exc.args = (f"{exc.args[0]} [{budget.summary()}]", *exc.args[1:])
-            self._session._redact.scrub(exc)
-
-
-def _http_status_error(
-    response: requests.Response, raw: bytes, method: str, redact: Callable[[str], str]
-) -> Error:
-    text = raw.decode("utf-8", errors="replace")
-    snippet = snippet_of(text, redact)
-    return HTTPStatusError(
-        f"{method}: HTTP {response.status_code} without a platform error object: {snippet!r}",
-        method=method,
-        status=response.status_code,
-        content_type=response.headers.get("Content-Type", ""),
-        snippet=snippet,
-        retry_after=parse_retry_after(response.headers.get("Retry-After")),
-    )
-
-
-_LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
-#: A failed refresh is reused, without a new token request, by threads that waited for it and
-#: by calls that hit the same stale token this soon after: a storm of calls on a broken token
-#: endpoint costs one request, while a later call still gets a fresh attempt.
-_SHARED_FAILURE_SECONDS = 2.0
-
-
 def _is_token_store(store: object) -> bool:
     from .stores import TokenStore  # loaded only by sessions given a store
 
@@ -1157,39 +774,3 @@ class PagingTable:
     def __get__(self, instance: object, owner: type | None = None) -> Mapping[str, Paging]:
         table: Mapping[str, Paging] = importlib.import_module(self._module).PAGING
         return table
-
-
-def _checked_token(value: object, owner: str) -> Mapping[str, Any] | None:
-    """What ``token_loader`` returned, if it is usable token data; else a clear error."""
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise ConfigurationError(
-            f"{owner}: token_loader (or the store's load()) must return a dict of token "
-            f"fields (as token_updater received it) or None, got {type(value).__name__}"
-        )
-    token = value.get("access_token") or value.get("session_key")
-    if not isinstance(token, str) or not token:
-        raise ConfigurationError(
-            f"{owner}: the dict token_loader (or the store) returned has no access_token; "
-            "return None when nothing is stored"
-        )
-    return value
-
-
-_SESSIONS: weakref.WeakSet[BaseSession] = weakref.WeakSet()
-_transport_local = threading.local()
-
-
-def _reset_sessions_after_fork() -> None:
-    for session in list(_SESSIONS):
-        session._reset_after_fork()
-
-
-os.register_at_fork(after_in_child=_reset_sessions_after_fork)
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__

@@ -22,14 +22,16 @@ from urllib.parse import urlencode
 import requests
 
 from .._keys import check_app_id, check_hex_key, check_key
+from .._options import CookiesOption
 from .._redact import mask
-from .._session import BaseSession, CookiesOption, PagingTable, TokenData
+from .._session import BaseSession, PagingTable, TokenData
 from ..exceptions import APIError, ConfigurationError
 from ..signer import sign_mailru_client, sign_mailru_server
 
 if TYPE_CHECKING:
     from .._paging import Paging
     from .._upload import PhotoFile
+    from ..options import BaseSessionOptions, SessionOptions, Unpack
 
 __all__ = ["PRIVILEGES", "ClientSession", "MailruSession", "ServerSession", "TokenSession",
            "full_scope"]
@@ -87,7 +89,11 @@ class MailruSession(BaseSession):
         PAGING = PagingTable("mailru_sync.mailru.paging")
 
     def __init__(
-        self, app_id: int | str, private_key: str = "", secret_key: str = "", **options: Any
+        self,
+        app_id: int | str,
+        private_key: str = "",
+        secret_key: str = "",
+        **options: Unpack[BaseSessionOptions],
     ) -> None:
         super().__init__(**options)
         owner = type(self).__name__
@@ -395,7 +401,7 @@ class TokenSession(MailruSession):
         cookies: CookiesOption = (),
         pass_error: bool = False,
         session: requests.Session | None = None,
-        **options: Any,
+        **options: Unpack[SessionOptions],
     ) -> None:
         super().__init__(
             app_id,
@@ -431,7 +437,7 @@ class ClientSession(TokenSession):
         cookies: CookiesOption = (),
         pass_error: bool = False,
         session: requests.Session | None = None,
-        **options: Any,
+        **options: Unpack[SessionOptions],
     ) -> None:
         super().__init__(
             app_id,
@@ -459,7 +465,7 @@ class ServerSession(TokenSession):
         cookies: CookiesOption = (),
         pass_error: bool = False,
         session: requests.Session | None = None,
-        **options: Any,
+        **options: Unpack[SessionOptions],
     ) -> None:
         super().__init__(
             app_id,

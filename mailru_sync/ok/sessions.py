@@ -25,6 +25,7 @@ from ..signer import ok_secret, sign_ok
 if TYPE_CHECKING:
     from .._paging import Paging
     from .._upload import PhotoFile
+    from ..options import BaseSessionOptions, CookieSessionOptions, Unpack
 
 __all__ = ["ClientSession", "OkSession", "ServerSession", "TokenSession"]
 
@@ -73,12 +74,17 @@ class OkSession(BaseSession):
         PAGING = PagingTable("mailru_sync.ok.paging")
 
     def __init__(
-        self, app_id: int | str, app_key: str, app_secret_key: str = "", **options: Any
+        self,
+        app_id: int | str,
+        app_key: str,
+        app_secret_key: str = "",
+        *,
+        format: str = "json",
+        **options: Unpack[BaseSessionOptions],
     ) -> None:
-        fmt = options.pop("format", "json")
-        if fmt != "json":
+        if format != "json":
             raise ConfigurationError(
-                f"format={fmt!r} is not supported: this library reads JSON only; pass "
+                f"format={format!r} is not supported: this library reads JSON only; pass "
                 "format='json' or leave it out"
             )
         super().__init__(**options)
@@ -371,7 +377,7 @@ class TokenSession(OkSession):
         format: str = "json",
         pass_error: bool = False,
         session: requests.Session | None = None,
-        **options: Any,
+        **options: Unpack[CookieSessionOptions],
     ) -> None:
         super().__init__(
             app_id,
@@ -403,7 +409,7 @@ class ClientSession(TokenSession):
         format: str = "json",
         pass_error: bool = False,
         session: requests.Session | None = None,
-        **options: Any,
+        **options: Unpack[CookieSessionOptions],
     ) -> None:
         super().__init__(
             app_id,
@@ -432,7 +438,7 @@ class ServerSession(TokenSession):
         format: str = "json",
         pass_error: bool = False,
         session: requests.Session | None = None,
-        **options: Any,
+        **options: Unpack[CookieSessionOptions],
     ) -> None:
         super().__init__(
             app_id,

@@ -49,8 +49,7 @@ KNOWN_LARGE: set[str] = {"mailru_sync._session"}
 KNOWN_REACHES: dict[str, int] = {
     "mailru_sync._batch": 2,
     "mailru_sync._browser": 3,
-    "mailru_sync._oauth": 3,
-    "mailru_sync._session": 2,
+    "mailru_sync._oauth": 2,
     "mailru_sync._upload": 4,
     "mailru_sync.mailru.implicit": 2,
     "mailru_sync.mailru.uploads": 7,

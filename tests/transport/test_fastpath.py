@@ -24,7 +24,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 import mailru_sync
-import mailru_sync._session as session_module
+import mailru_sync._exchange as exchange_module
 import mailru_sync.ok as ok
 from mailru_sync import _fastpath
 from tests.transport.hostile import HostileServer, Request
@@ -228,14 +228,14 @@ def _run(
 ) -> Run:
     run = Run()
     ctx["run"] = run
-    real_route = session_module.route_for
+    real_route = exchange_module.route_for
 
     def observed(session: requests.Session, url: str) -> _fastpath.FastRoute | None:
         route = real_route(session, url) if allow_direct else None
         run.direct.append(route is not None)
         return route
 
-    monkeypatch.setattr(session_module, "route_for", observed)
+    monkeypatch.setattr(exchange_module, "route_for", observed)
     before = len(server.requests)
     with monkeypatch.context() as env:
         session = _make(platform, ctx["origin"])

@@ -62,9 +62,14 @@ def test_refresh_margin_is_capped_by_the_token_lifetime(mailru_emulator: MailruE
     session = mailru_session(mailru_emulator, refresh_margin=60.0)
     session.refresh_token = mailru_emulator.user.refresh_token
     session.apply_token({"access_token": session.access_token, "expires_in": 30})
-    assert not session._token_due()  # 30 s lifetime: margin 15 s, not 60 s
-    session.call("users.getInfo")
+    session.call("users.getInfo")  # 30 s lifetime: margin 15 s, not 60 s
     assert session.refresh_count == 0
+    # 10 s left of a 30 s token: inside the capped 15 s margin, so the next call refreshes.
+    session.apply_token(
+        {"access_token": session.access_token, "expires_in": 30, "expires_at": time.time() + 10}
+    )
+    session.call("users.getInfo")
+    assert session.refresh_count == 1
 
 
 @pytest.mark.parametrize(
