@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .exceptions import APIError, ConfigurationError, ParameterError, ResponseError
+from .ok.dialect import api_error, extract_error
 from .signer import serialize_params
 
 if TYPE_CHECKING:
@@ -113,9 +114,9 @@ def _result(session: BaseSession, method: str, item: object) -> Any:
         return item["ok"]
     if isinstance(item, Mapping) and isinstance(item.get("fail"), Mapping):
         failure = item["fail"]
-        error = session._extract_error(failure, method)
+        error = extract_error(failure, method)
         if error is not None:
-            return session._api_error(error, failure, method)
+            return api_error(error, failure, method)
     raise ResponseError(
         f"{BATCH_METHOD}: a result for {method} is neither {{'ok': ...}} nor a "
         "{'fail': error object}",

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from ._redact import mask
@@ -33,7 +34,20 @@ from .exceptions import (
 )
 
 if TYPE_CHECKING:
-    from ._session import BaseSession
+    import requests
+
+    from ._budget import Budget
+    from ._redact import Redactor
+
+
+class TokenClient(Protocol):
+    """What a token request needs of a session: its bounded transport and budget."""
+
+    def transport(
+        self, verb: str, url: str, *, what: str, max_body: int | None = None, **kwargs: Any
+    ) -> requests.Response: ...
+
+    def budget_scope(self, what: str) -> AbstractContextManager[Budget]: ...
 
 __all__ = ["oauth_error", "token_request"]
 
@@ -97,7 +111,8 @@ def oauth_error(
 
 
 def token_request(
-    session: BaseSession,
+    session: TokenClient,
+    redact: Redactor,
     url: str,
     data: Mapping[str, str],
     *,
@@ -109,11 +124,14 @@ def token_request(
     # One scope for the exchange and the checks after it, so an OAuthError that quotes the
     # server (error_description may echo the refresh token or client secret) is scrubbed too.
     with session.budget_scope(what):
-        return _token_exchange(session, url, data, what=what, grant=grant, required=required)
+        return _token_exchange(
+            session, redact, url, data, what=what, grant=grant, required=required
+        )
 
 
 def _token_exchange(
-    session: BaseSession,
+    session: TokenClient,
+    redact: Redactor,
     url: str,
     data: Mapping[str, str],
     *,
@@ -123,7 +141,7 @@ def _token_exchange(
 ) -> dict[str, Any]:
     logger.debug("%s: POST %s (grant %s)", what, where(url), grant)
     response = session.transport("POST", url, what=what, data=dict(data))
-    body = decode_json(response, method=what, redact=session._redact)
+    body = decode_json(response, method=what, redact=redact)
     if isinstance(body, Mapping) and body.get("error"):
         raise oauth_error(
             str(body.get("error")),
@@ -148,7 +166,7 @@ def _token_exchange(
             status=response.status_code,
         )
     token = dict(body)
-    session._remember_secrets(token.get("access_token"), token.get("refresh_token"))
+    redact.add(token.get("access_token"), token.get("refresh_token"))
     return token
 
 

@@ -18,12 +18,9 @@ import importlib
 import json
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from .exceptions import ConfigurationError, PagingError, ResponseError
-
-if TYPE_CHECKING:
-    from ._session import BaseSession
 
 __all__ = ["Paging", "by_anchor", "by_offset", "by_skip", "iterate", "unpaged"]
 
@@ -50,6 +47,16 @@ class Paging(NamedTuple):
     more_key: str = "has_more"
     #: Direction parameter (anchor style), sent as ``FORWARD`` unless the call gives one.
     direction_param: str | None = None
+
+
+class Lister(Protocol):
+    """What paging needs of a session: its paging table and its ``call``."""
+
+    @property
+    def PAGING(self) -> Mapping[str, Paging]: ...
+
+    def call(self, method: str, params: Mapping[str, Any] | None = None) -> Any: ...
+
 
 
 def by_skip(*, max_size: int = 100, id_key: str = "id") -> Paging:
@@ -95,7 +102,7 @@ class Progress(Protocol):
 
 
 def iterate(
-    session: BaseSession,
+    session: Lister,
     method: str,
     params: Mapping[str, Any] | None = None,
     *,
@@ -137,7 +144,7 @@ def iterate(
     return _limited(pages, method, max_items, progress)
 
 
-Pager = Callable[["BaseSession", str, Paging, dict[str, Any], int], Iterator[list[Any]]]
+Pager = Callable[["Lister", str, Paging, dict[str, Any], int], Iterator[list[Any]]]
 
 
 def _limited(
@@ -164,7 +171,7 @@ def _limited(
             bar.close()
 
 
-def _items(session: BaseSession, method: str, rule: Paging, result: Any) -> list[Any]:
+def _items(session: Lister, method: str, rule: Paging, result: Any) -> list[Any]:
     """The list of items in one answer, or a ResponseError naming what came instead."""
     items = (
         result.get(rule.items_key)
@@ -184,13 +191,13 @@ def _items(session: BaseSession, method: str, rule: Paging, result: Any) -> list
 
 
 def _unpaged(
-    session: BaseSession, method: str, rule: Paging, params: dict[str, Any], size: int
+    session: Lister, method: str, rule: Paging, params: dict[str, Any], size: int
 ) -> Iterator[list[Any]]:
     yield _items(session, method, rule, session.call(method, params))
 
 
 def _skip(
-    session: BaseSession, method: str, rule: Paging, params: dict[str, Any], size: int
+    session: Lister, method: str, rule: Paging, params: dict[str, Any], size: int
 ) -> Iterator[list[Any]]:
     assert rule.size_param is not None and rule.cursor_param is not None
     cursor: str | None = None
@@ -224,7 +231,7 @@ def _fingerprint(page: list[Any]) -> str:
 
 
 def _offset(
-    session: BaseSession, method: str, rule: Paging, params: dict[str, Any], size: int
+    session: Lister, method: str, rule: Paging, params: dict[str, Any], size: int
 ) -> Iterator[list[Any]]:
     assert rule.size_param is not None and rule.cursor_param is not None
     offset = 0
@@ -247,7 +254,7 @@ def _offset(
 
 
 def _anchor(
-    session: BaseSession, method: str, rule: Paging, params: dict[str, Any], size: int
+    session: Lister, method: str, rule: Paging, params: dict[str, Any], size: int
 ) -> Iterator[list[Any]]:
     assert rule.size_param is not None and rule.cursor_param is not None
     anchor: str | None = None

@@ -32,6 +32,7 @@ from requests.adapters import HTTPAdapter
 from . import _budget
 from ._exchange import Exchange, http_status_error, inside_exchange
 from ._fastpath import reproduced
+from ._fields import PartField
 from ._forksafe import reset_in_child
 from ._options import (
     DEFAULT_TIMEOUT,
@@ -41,21 +42,15 @@ from ._options import (
     TokenUpdater,
     parse_options,
 )
+from ._pipeline import CallPipeline, Dialect, note_unsent_write
 from ._redact import Redactor, install_urllib3_filter, mask
-from ._tokens import TokenField, TokenState, checked_token
+from ._tokens import TokenState, checked_token
 from ._transport import SafeAdapter, reset_pools
 from ._urls import rebase
 from ._version import __version__
 from .exceptions import (
-    APIError,
     ConfigurationError,
-    Error,
-    HostNotFound,
-    RateLimitError,
     ResponseError,
-    ServiceUnavailableError,
-    SessionExpiredError,
-    TLSError,
     TransportError,
 )
 from .signer import Platform, serialize_params
@@ -154,8 +149,13 @@ class BaseSession(requests.Session):
     #: The largest decoded response body read; a larger one raises ResponseTooLarge.
     max_body_size: Setting[int] = Setting("max_body_size")
 
-    def __init__(self, **options: Unpack[BaseSessionOptions]) -> None:
+    def __init__(
+        self, dialect: Dialect, redact: Redactor, **options: Unpack[BaseSessionOptions]
+    ) -> None:
+        """``dialect``: the platform's rules with the app's credentials; ``redact``: the
+        redactor the dialect registers its secrets with (one per session)."""
         super().__init__()
+        self._dialect = dialect
         owner = type(self).__name__
         self._settings = parse_options(owner, options)
         token_updater = options.get("token_updater")
@@ -174,7 +174,7 @@ class BaseSession(requests.Session):
                 "store must have load(), save(token) and lock() (see mailru_sync.stores), "
                 f"got {type(store).__name__}"
             )
-        self._redact = Redactor()
+        self._redact = redact
         if self.base_url:  # userinfo in base_url is a credential too
             userinfo = urlsplit(self.base_url).netloc.rpartition("@")[0]
             self._redact.add(userinfo, unquote(userinfo), *userinfo.split(":")[1:],
@@ -205,6 +205,14 @@ class BaseSession(requests.Session):
         #: The ``state`` of the last :meth:`authorization_url` (random unless given).
         self.oauth_state: str | None = None
         self._exchange = Exchange(self, self._redact)
+        self._calls = CallPipeline(
+            dialect,
+            self._tokens,
+            self._redact,
+            ensure_ready=self._ensure_ready,
+            refresh=self._refresh_single_flight,
+            can_refresh=lambda: self.can_refresh,
+        )
         reset_in_child(self, BaseSession._reset_after_fork)
 
     def _share_pools(self, other: object) -> None:
@@ -264,24 +272,24 @@ class BaseSession(requests.Session):
     # --- token state --------------------------------------------------------------------------
 
     #: The current access token (Mail.ru calls it ``session_key``).
-    access_token: TokenField[str] = TokenField()
+    access_token: PartField[str] = PartField("_tokens")
     #: Refresh token, when the platform gave one.
-    refresh_token: TokenField[str] = TokenField()
+    refresh_token: PartField[str] = PartField("_tokens")
     #: Lifetime of the access token in seconds as the platform reported it, if it did.
-    expires_in: TokenField[int | None] = TokenField()
+    expires_in: PartField[int | None] = PartField("_tokens")
     #: Absolute expiry (``time.time()`` seconds) of the access token, if known.
-    expires_at: TokenField[float | None] = TokenField()
+    expires_at: PartField[float | None] = PartField("_tokens")
     #: Number of refreshes this session performed (for monitoring).
-    refresh_count: TokenField[int] = TokenField()
+    refresh_count: PartField[int] = PartField("_tokens")
     #: The last exception raised by ``store.save`` or ``token_updater`` (logged, not raised:
     #: the call that refreshed still succeeds and the session keeps the token).
-    last_persist_error: TokenField[Exception | None] = TokenField()
+    last_persist_error: PartField[Exception | None] = PartField("_tokens")
     #: Where tokens are loaded from and saved to (see :mod:`mailru_sync.stores`).
-    store: TokenField[TokenStore | None] = TokenField()
+    store: PartField[TokenStore | None] = PartField("_tokens")
     #: Called inside the refresh lock to pick up a token another process stored.
-    token_loader: TokenField[Callable[[], TokenData | None] | None] = TokenField("loader")
+    token_loader: PartField[Callable[[], TokenData | None] | None] = PartField("_tokens", "loader")
     #: Called with the new token data after every grant/refresh, to persist it.
-    token_updater: TokenField[TokenUpdater | None] = TokenField("updater")
+    token_updater: PartField[TokenUpdater | None] = PartField("_tokens", "updater")
 
     @property
     def _state_lock(self) -> threading.RLock:
@@ -319,7 +327,7 @@ class BaseSession(requests.Session):
 
     def _extra_token_fields(self) -> TokenData:
         """Platform fields a restored session needs besides the access token (uid, secret)."""
-        return {}
+        return self._dialect.extra_token_fields()
 
     @property
     def can_refresh(self) -> bool:
@@ -466,8 +474,7 @@ class BaseSession(requests.Session):
                 f"{type(self).__name__} is not authorized yet: call session.authorize() first"
             )
         serialized = serialize_params(params or {}, self.platform)
-        with self._state_lock:
-            signed = self._sign(method, serialized)
+        signed = self._calls.sign(method, serialized)
         verb = self._choose_verb(method, signed, http_method, write)
         return self.prepare_request(self._build_request(verb, method, signed))
 
@@ -490,103 +497,21 @@ class BaseSession(requests.Session):
         self._check_method_name(method)
         serialized = serialize_params(params or {}, self.platform)
         is_write = self.is_write(method) if write is None else bool(write)
-        with self.budget_scope(method) as budget:
-            try:
-                return self._call_within(budget, method, serialized, http_method, is_write)
-            except TransportError as exc:
-                if is_write and exc.may_have_reached and exc.args:
-                    exc.args = (
-                        f"{exc.args[0]}; the server may have processed this write "
-                        "(may_have_reached=True), so it was not resent: check before repeating",
-                        *exc.args[1:],
-                    )
-                raise
 
-    def _call_within(
-        self,
-        budget: _budget.Budget,
-        method: str,
-        serialized: dict[str, str],
-        http_method: Literal["GET", "POST"] | None,
-        is_write: bool,
-    ) -> Any:
-        resend_ok = not is_write or self.retry_writes
-        retries = self.retry_policy.start()
-        floods_left = self.retry_on_flood
-        flood_delay = self.flood_wait
-        refreshed = False
-        sleep = self.retry_policy.sleep
-        while True:
-            self._ensure_ready()
-            with self._state_lock:
-                token_used = self.access_token
-                signed = self._sign(method, serialized)
+        def send(signed: dict[str, str]) -> tuple[Any, int]:
             encoded = urlencode(signed)
             verb = self._choose_verb(method, signed, http_method, is_write, encoded)
-            if self.rate_limiter is not None:
-                self.rate_limiter.acquire()
+            return self._send(verb, method, signed, encoded)
+
+        with self.budget_scope(method) as budget:
             try:
-                body, status = self._send(verb, method, signed, encoded)
+                return self._calls.run(
+                    self._settings, budget, method, serialized, send, is_write=is_write
+                )
             except TransportError as exc:
-                kind = "read" if exc.may_have_reached else "connect"
-                if (
-                    not isinstance(exc, (HostNotFound, TLSError))
-                    and not budget.expired()
-                    and (resend_ok or not exc.may_have_reached)
-                    and retries.allow(kind)
-                ):
-                    self._log_retry(method, exc, retries.used)
-                    if budget.sleep(retries.delay() or 0.0, sleep):
-                        continue
+                if is_write:
+                    note_unsent_write(exc)
                 raise
-            except ResponseError as exc:
-                if (
-                    resend_ok
-                    and exc.status in self.retry_policy.status_forcelist
-                    and retries.allow("status")
-                ):
-                    self._log_retry(method, exc, retries.used)
-                    delay = retries.delay(exc.retry_after)
-                    if delay is not None and budget.sleep(delay, sleep):
-                        continue
-                raise
-            error = self._extract_error(body, method)
-            if error is None:
-                if body is None:
-                    raise ResponseError(
-                        f"{method}: the platform answered 'null' where a result was expected "
-                        f"(HTTP {status})",
-                        method=method,
-                        status=status,
-                        snippet="null",
-                    )
-                return body
-            api_error = self._api_error(error, body, method)
-            if isinstance(api_error, SessionExpiredError) and not refreshed and self.can_refresh:
-                # The platform rejected the call without running it: replaying once is safe.
-                refreshed = True
-                logger.info("%s: session expired, refreshing the token", method)
-                self._refresh_single_flight(token_used)
-                continue
-            if (
-                isinstance(api_error, ServiceUnavailableError)
-                and resend_ok
-                and retries.allow("status")
-            ):
-                self._log_retry(method, api_error, retries.used)
-                if budget.sleep(retries.delay() or 0.0, sleep):
-                    continue
-            if isinstance(api_error, RateLimitError) and floods_left > 0:
-                # Flood control rejects a call before running it, so writes may wait too.
-                floods_left -= 1
-                logger.info("%s: flood control (%s), waiting %.2fs", method, api_error.code,
-                            flood_delay)
-                if budget.sleep(flood_delay, sleep):
-                    flood_delay *= 2
-                    continue
-            if self.pass_error:
-                return body
-            raise api_error
 
     def iter(
         self,
@@ -654,7 +579,7 @@ class BaseSession(requests.Session):
         status = response.status_code
         if status >= 400:
             try:
-                envelope = self._extract_error(body, method)
+                envelope = self._dialect.extract_error(body, method)
             except ResponseError:
                 envelope = None
             if envelope is None:
@@ -709,12 +634,6 @@ class BaseSession(requests.Session):
         redirects: Iterator[Any] = super().resolve_redirects(*args, **kwargs)
         return redirects
 
-    def _log_retry(self, method: str, exc: Error, attempt: int) -> None:
-        reason = str(exc)
-        if reason.startswith(f"{method}: "):  # the line names the method once
-            reason = reason[len(method) + 2:]
-        logger.info("%s: retry %d after %s", method, attempt, self._redact(reason))
-
     # --- platform hooks -----------------------------------------------------------------------
 
     @property
@@ -728,19 +647,8 @@ class BaseSession(requests.Session):
     def _api_url(self, method: str) -> str:
         raise NotImplementedError
 
-    def _sign(self, method: str, params: dict[str, str]) -> dict[str, str]:
-        raise NotImplementedError
-
-    def _extract_error(self, body: Any, method: str = "") -> dict[str, Any] | None:
-        """The platform's error object in ``body``; raise ResponseError for a malformed one."""
-        raise NotImplementedError
-
-    def _api_error(self, error: dict[str, Any], body: Any, method: str) -> APIError:
-        """Build the exception for ``error`` (the code/msg fields); ``body`` is the raw dict."""
-        raise NotImplementedError
-
     def _apply_token_fields(self, token: Mapping[str, Any]) -> None:
-        raise NotImplementedError
+        self._dialect.apply_token_fields(self._tokens, token)
 
     def _after_token_change(self) -> None:
         """Hook run after new token data arrived (e.g. re-infer the signature circuit)."""

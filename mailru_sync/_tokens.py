@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from ._budget import Budget
 from .exceptions import ConfigurationError, Error, RequestTimeout, SessionExpiredError
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 __all__ = ["TokenState", "checked_token"]
 
 logger = logging.getLogger("mailru_sync")
-_T = TypeVar("_T")
 
 _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
 #: A failed refresh is reused, without a new token request, by threads that waited for it and
@@ -295,23 +294,3 @@ def checked_token(value: object, owner: str) -> Mapping[str, Any] | None:
         )
     return value
 
-
-class TokenField(Generic[_T]):
-    """A session attribute backed by its :class:`TokenState` (``session.refresh_token`` ...)."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str = "") -> None:
-        self.name = name
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, instance: Any, owner: type | None = None) -> _T:
-        if instance is None:
-            return self  # type: ignore[return-value]  # the class attribute is the descriptor
-        value: _T = getattr(instance._tokens, self.name)
-        return value
-
-    def __set__(self, instance: Any, value: object) -> None:
-        setattr(instance._tokens, self.name, value)

@@ -24,7 +24,9 @@ from ._response import decode_json, snippet_of
 from .exceptions import HTTPStatusError, ParameterError, ResponseError
 
 if TYPE_CHECKING:
-    from ._session import BaseSession
+    from ._exchange import Exchange
+    from ._options import Settings
+    from ._pipeline import Dialect
 
 __all__ = [
     "FileSource",
@@ -218,27 +220,37 @@ def check_upload_url(url: object, *, method: str) -> str:
     return url
 
 
-def post_multipart(session: BaseSession, url: str, body: MultipartBody, *, what: str) -> Any:
-    """POST ``body`` through the session's bounded transport; the decoded JSON answer.
+def post_multipart(
+    exchange: Exchange, settings: Settings, dialect: Dialect, url: str, body: MultipartBody,
+    *, what: str,
+) -> Any:
+    """POST ``body`` in one bounded exchange; the decoded JSON answer.
 
     A platform error object in the answer is returned as is (the caller maps it, it knows the
     method); an HTTP error status without one raises :class:`~mailru_sync.HTTPStatusError`.
-    The request is never resent here: an upload is a write.
+    The request is never resent here (whether an upload is resent is the call pipeline's
+    decision, as for any write), nor paced (the caller paces, once per attempt).
     """
-    if session.rate_limiter is not None:
-        session.rate_limiter.acquire()
-    response = session.transport(
-        "POST", url, what=what, data=body, headers={"Content-Type": body.content_type}
+    redact = exchange.redact
+    response = exchange.request(
+        "POST",
+        url,
+        what=what,
+        deadline=settings.deadline,
+        limit=settings.max_body_size,
+        configured=settings.timeout,
+        data=body,
+        headers={"Content-Type": body.content_type},
     )
     raw = response.content
     if response.status_code >= 400:
         try:
-            decoded = decode_json(response, method=what, redact=session._redact, raw=raw)
+            decoded = decode_json(response, method=what, redact=redact, raw=raw)
         except ResponseError:
             decoded = None
-        if decoded is not None and session._extract_error(decoded, what) is not None:
+        if decoded is not None and dialect.extract_error(decoded, what) is not None:
             return decoded
-        snippet = snippet_of(raw.decode("utf-8", "replace"), session._redact)
+        snippet = snippet_of(raw.decode("utf-8", "replace"), redact)
         raise HTTPStatusError(
             f"{what}: HTTP {response.status_code} from the upload: {snippet!r}",
             method=what,
@@ -246,4 +258,4 @@ def post_multipart(session: BaseSession, url: str, body: MultipartBody, *, what:
             content_type=response.headers.get("Content-Type", ""),
             snippet=snippet,
         )
-    return decode_json(response, method=what, redact=session._redact, raw=raw)
+    return decode_json(response, method=what, redact=redact, raw=raw)

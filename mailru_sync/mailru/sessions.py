@@ -1,16 +1,10 @@
 """Mail.ru sessions holding a token: ``TokenSession``, ``ClientSession``, ``ServerSession``.
 
-Everything Mail.ru-specific about a call lives here: the endpoint, the two signature circuits,
-the ``{"error": {...}}`` envelope, the token-endpoint grants (code, password, refresh) and the
-authorization URL. The OAuth sessions (``CodeSession`` ...) subclass these.
-
-Circuit inference, exactly as the seeds state: ``uid`` and ``private_key`` → client-server;
-else ``secret_key`` → server-server; else :class:`~mailru_sync.ConfigurationError`.
-
-``client_secret`` for the grants: the app's ``secret_key`` when the session has one, else its
-``private_key``. Mail.ru documents ``client_secret`` as the secret key; standalone apps hold
-only the private key (a public standalone client sends it for refresh), so Client variants send
-that. The emulator accepts both.
+The session classes keep their constructors and the public OAuth methods (authorization URL,
+code, password and implicit grants); what a call needs to know about Mail.ru (the endpoint's
+signatures, the ``{"error": {...}}`` envelope, token fields, the refresh grant's payload) is the
+:class:`~mailru_sync.mailru.dialect.MailruDialect` each session holds. The OAuth sessions
+(``CodeSession`` ...) subclass these.
 """
 
 from __future__ import annotations
@@ -21,12 +15,13 @@ from urllib.parse import urlencode
 
 import requests
 
+from .._fields import PartField
 from .._keys import check_app_id, check_hex_key, check_key
 from .._options import CookiesOption
-from .._redact import mask
+from .._redact import Redactor, mask
 from .._session import BaseSession, PagingTable, TokenData
-from ..exceptions import APIError, ConfigurationError
-from ..signer import sign_mailru_client, sign_mailru_server
+from ..exceptions import ConfigurationError
+from .dialect import WRITE_METHODS, Circuit, MailruDialect
 
 if TYPE_CHECKING:
     from .._paging import Paging
@@ -35,8 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["PRIVILEGES", "ClientSession", "MailruSession", "ServerSession", "TokenSession",
            "full_scope"]
-
-Circuit = Literal["client", "server"]
 
 #: Mail.ru permission names (api.mail.ru/docs/guides/restapi/#permissions).
 PRIVILEGES = ("photos", "guestbook", "stream", "messages", "events")
@@ -49,6 +42,8 @@ def full_scope() -> str:
 
 class MailruSession(BaseSession):
     """Mail.ru machinery shared by every Mail.ru session class."""
+
+    _dialect: MailruDialect
 
     platform = "mailru"
 
@@ -65,20 +60,7 @@ class MailruSession(BaseSession):
     #: Default redirect URI of standalone apps.
     REDIRECT_URI: ClassVar[str] = "https://connect.mail.ru/oauth/success.html"
 
-    WRITE_METHODS: ClassVar[frozenset[str]] = frozenset(
-        {
-            "stream.post",
-            "stream.comment",
-            "stream.share",
-            "stream.like",
-            "stream.unlike",
-            "guestbook.post",
-            "messages.post",
-            "photos.upload",
-            "photos.createAlbum",
-            "notifications.send",
-        }
-    )
+    WRITE_METHODS: ClassVar[frozenset[str]] = WRITE_METHODS
 
     #: "infer" (seed rule), or a fixed circuit for Client*/Server* classes.
     circuit_rule: ClassVar[Literal["infer", "client", "server"]] = "infer"
@@ -95,20 +77,28 @@ class MailruSession(BaseSession):
         secret_key: str = "",
         **options: Unpack[BaseSessionOptions],
     ) -> None:
-        super().__init__(**options)
         owner = type(self).__name__
-        #: Application id (``client_id``), as sent.
-        self.app_id = check_app_id(app_id, owner=owner)
-        #: Application private key (client-server signatures); never sent.
-        self.private_key = check_hex_key("private_key", private_key, owner=owner)
-        #: Application secret key (server-server signatures, grants); never sent.
-        self.secret_key = check_hex_key("secret_key", secret_key, owner=owner)
-        #: Current user's id (``x_mailru_vid``), prefixed to client-server signatures.
-        self.uid = ""
-        #: The signature circuit in use, once known.
-        self.circuit: Circuit | None = None
-        self._remember_secrets(self.private_key, self.secret_key)
-        self._check_keys_for_rule()
+        redact = Redactor()
+        self._dialect = MailruDialect(
+            redact,
+            check_app_id(app_id, owner=owner),
+            check_hex_key("private_key", private_key, owner=owner),
+            check_hex_key("secret_key", secret_key, owner=owner),
+            self.circuit_rule,
+        )
+        super().__init__(self._dialect, redact, **options)
+        self._dialect.check_keys(owner)
+
+    #: Application id (``client_id``), as sent.
+    app_id: PartField[str] = PartField("_dialect")
+    #: Application private key (client-server signatures); never sent.
+    private_key: PartField[str] = PartField("_dialect")
+    #: Application secret key (server-server signatures, grants); never sent.
+    secret_key: PartField[str] = PartField("_dialect")
+    #: Current user's id (``x_mailru_vid``), prefixed to client-server signatures.
+    uid: PartField[str] = PartField("_dialect")
+    #: The signature circuit in use, once known.
+    circuit: PartField[Circuit | None] = PartField("_dialect")
 
     # --- credentials and circuit --------------------------------------------------------------
 
@@ -121,51 +111,12 @@ class MailruSession(BaseSession):
     def session_key(self, value: str) -> None:
         self.access_token = value
 
-    def _check_keys_for_rule(self) -> None:
-        owner = type(self).__name__
-        if self.circuit_rule == "client" and not self.private_key:
-            raise ConfigurationError(
-                f"{owner} signs client-server and needs the app's private_key; pass it, or use "
-                "a Server session with the secret_key"
-            )
-        if self.circuit_rule == "server" and not self.secret_key:
-            raise ConfigurationError(
-                f"{owner} signs server-server and needs the app's secret_key; pass it, or use "
-                "a Client session with the private_key"
-            )
-        if not self.private_key and not self.secret_key:
-            raise ConfigurationError(
-                f"{owner} needs the app's private_key (client-server signature, with the user's "
-                "uid) or its secret_key (server-server signature); got neither"
-            )
-
-    def _resolve_circuit(self) -> Circuit:
-        owner = type(self).__name__
-        if self.circuit_rule == "client":
-            if not self.uid:
-                raise ConfigurationError(
-                    f"{owner} signs client-server and needs the user's uid; pass it (the "
-                    "platform returns it as x_mailru_vid)"
-                )
-            return "client"
-        if self.circuit_rule == "server":
-            return "server"
-        if self.uid and self.private_key:
-            return "client"
-        if self.secret_key:
-            return "server"
-        raise ConfigurationError(
-            f"{owner} cannot choose a signature circuit: client-server needs uid and "
-            "private_key, server-server needs secret_key. Pass the user's uid with the "
-            "private_key, or the app's secret_key"
-        )
-
     def _after_token_change(self) -> None:
-        self.circuit = self._resolve_circuit()
+        self.circuit = self._dialect.resolve_circuit(type(self).__name__, self.access_token)
 
     @property
     def is_authorized(self) -> bool:
-        return bool(self.access_token) and self.circuit is not None
+        return self._dialect.is_authorized(self.access_token)
 
     def _repr_fields(self) -> dict[str, str]:
         return {
@@ -179,45 +130,6 @@ class MailruSession(BaseSession):
 
     def _api_url(self, method: str) -> str:
         return self.url(self.API_URL)
-
-    def _sign(self, method: str, params: dict[str, str]) -> dict[str, str]:
-        if self.circuit == "client":
-            return sign_mailru_client(
-                params,
-                method=method,
-                app_id=self.app_id,
-                session_key=self.access_token,
-                uid=self.uid,
-                private_key=self.private_key,
-            )
-        return sign_mailru_server(
-            params,
-            method=method,
-            app_id=self.app_id,
-            session_key=self.access_token,
-            secret_key=self.secret_key,
-        )
-
-    def _extract_error(self, body: Any, method: str = "") -> dict[str, Any] | None:
-        """The ``{"error": {"error_code": ..., "error_msg": ...}}`` envelope, if ``body`` is one.
-
-        A body with an ``error`` key of another shape is not the platform's and raises
-        :class:`~mailru_sync.ResponseError` (see :func:`malformed_envelope`).
-        """
-        if not isinstance(body, Mapping) or "error" not in body:
-            return None
-        from .._errors import is_error_code, malformed_envelope  # error handling loads on use
-
-        error = body["error"]
-        if isinstance(error, Mapping) and is_error_code(error.get("error_code")):
-            return dict(error)
-        raise malformed_envelope(method, "error", body)
-
-    def _api_error(self, error: dict[str, Any], body: Any, method: str) -> APIError:
-        from .._errors import build_api_error
-        from .errors import ERROR_CLASSES
-
-        return build_api_error(ERROR_CLASSES, error, body, method=method, platform="mailru")
 
     def upload_photo(
         self,
@@ -233,15 +145,24 @@ class MailruSession(BaseSession):
         from .uploads import upload_photo  # the multipart machinery loads on first use
 
         return upload_photo(
-            self, file, aid=aid, name=name, description=description, filename=filename
+            self._calls,
+            self._exchange,
+            self._settings,
+            self.url(self.API_URL),
+            file,
+            aid=aid,
+            name=name,
+            description=description,
+            filename=filename,
         )
 
     # --- OAuth grants -------------------------------------------------------------------------
 
     @property
     def client_secret(self) -> str:
-        """What the token endpoint gets as ``client_secret`` (see the module docstring)."""
-        return self.secret_key or self.private_key
+        """What the token endpoint gets as ``client_secret`` (the ``secret_key``, else the
+        ``private_key``: see :mod:`mailru_sync.mailru.dialect`)."""
+        return self._dialect.client_secret
 
     @property
     def default_redirect_uri(self) -> str:
@@ -291,6 +212,7 @@ class MailruSession(BaseSession):
 
         token = token_request(
             self,
+            self._redact,
             self.url(self.CODE_TOKEN_URL),
             {
                 "client_id": self.app_id,
@@ -320,7 +242,9 @@ class MailruSession(BaseSession):
             data["scope"] = scope
         from .._oauth import token_request
 
-        token = token_request(self, self.url(self.TOKEN_URL), data, grant="password")
+        token = token_request(
+            self, self._redact, self.url(self.TOKEN_URL), data, grant="password"
+        )
         self.apply_token(token)
         return token
 
@@ -363,29 +287,11 @@ class MailruSession(BaseSession):
 
         return token_request(
             self,
+            self._redact,
             self.url(self.TOKEN_URL),
-            {
-                "grant_type": "refresh_token",
-                "client_id": self.app_id,
-                "client_secret": self.client_secret,
-                "refresh_token": self.refresh_token,
-            },
+            self._dialect.refresh_grant_data(self.refresh_token),
             grant="refresh_token",
         )
-
-    def _extra_token_fields(self) -> TokenData:
-        return {"x_mailru_vid": self.uid} if self.uid else {}
-
-    def _apply_token_fields(self, token: Mapping[str, Any]) -> None:
-        self.access_token = str(token.get("access_token") or token.get("session_key") or "")
-        if token.get("refresh_token"):
-            self.refresh_token = str(token["refresh_token"])
-            self._remember_secrets(self.refresh_token)
-        if token.get("x_mailru_vid"):
-            self.uid = str(token["x_mailru_vid"])
-        elif token.get("uid"):
-            self.uid = str(token["uid"])
-        self._set_expiry(token.get("expires_in"))
 
 
 class TokenSession(MailruSession):
@@ -420,7 +326,7 @@ class TokenSession(MailruSession):
             )
         self.access_token = token
         self.uid = "" if uid is None else str(uid).strip()
-        self.circuit = self._resolve_circuit()
+        self.circuit = self._dialect.resolve_circuit(owner, token)
 
 
 class ClientSession(TokenSession):

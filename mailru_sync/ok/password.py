@@ -14,8 +14,8 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .._options import TokenData
 from .._response import decode_json
-from .._session import TokenData
 from ..exceptions import (
     AppNotAvailableError,
     BlockedUserError,
@@ -26,6 +26,7 @@ from ..exceptions import (
     ResponseError,
 )
 from ..signer import ok_signature
+from .dialect import api_error
 
 if TYPE_CHECKING:
     from .sessions import OkSession
@@ -108,4 +109,4 @@ def _login_error(session: OkSession, body: Mapping[str, Any]) -> Exception:
             "app_secret_key",
             error=error, description=msg,
         )
-    return session._api_error(dict(body), body, _WHAT)
+    return api_error(dict(body), body, _WHAT)

@@ -1,11 +1,9 @@
 """OK.ru sessions holding a token: ``TokenSession``, ``ClientSession``, ``ServerSession``.
 
-Everything OK-specific about a call lives here: ``fb.do``, the signature secret of each circuit,
-the top-level ``error_code`` envelope, the token-endpoint grants and the authorization URL.
-
-Circuit inference, exactly as the seeds state: ``app_secret_key`` with an access token →
-server-server (secret ``md5(access_token + app_secret_key)``); else ``session_secret_key`` →
-client-server; else :class:`~mailru_sync.ConfigurationError`.
+The session classes keep their constructors and the public OAuth methods (authorization URL,
+code, implicit and password logins); what a call needs to know about OK (``fb.do``'s signature
+secret of each circuit, the top-level ``error_code`` envelope, token fields, the refresh grant's
+payload) is the :class:`~mailru_sync.ok.dialect.OkDialect` each session holds.
 """
 
 from __future__ import annotations
@@ -16,11 +14,12 @@ from urllib.parse import urlencode
 
 import requests
 
+from .._fields import PartField
 from .._keys import check_app_id, check_key
-from .._redact import mask
+from .._redact import Redactor, mask
 from .._session import BaseSession, PagingTable, TokenData
-from ..exceptions import APIError, ConfigurationError
-from ..signer import ok_secret, sign_ok
+from ..exceptions import ConfigurationError
+from .dialect import WRITE_METHODS, Circuit, OkDialect
 
 if TYPE_CHECKING:
     from .._paging import Paging
@@ -29,11 +28,11 @@ if TYPE_CHECKING:
 
 __all__ = ["ClientSession", "OkSession", "ServerSession", "TokenSession"]
 
-Circuit = Literal["client", "server"]
-
 
 class OkSession(BaseSession):
     """OK machinery shared by every OK session class."""
+
+    _dialect: OkDialect
 
     platform = "ok"
 
@@ -46,24 +45,7 @@ class OkSession(BaseSession):
     #: Default redirect URI of external apps (apiok.ru/en/ext/oauth/client).
     REDIRECT_URI: ClassVar[str] = "https://oauth.mycdn.me/blank.html"
 
-    WRITE_METHODS: ClassVar[frozenset[str]] = frozenset(
-        {
-            "mediatopic.post",
-            "mediatopic.edit",
-            "mediatopic.delete",
-            "photos.createAlbum",
-            "photos.deletePhoto",
-            "photosV2.commit",
-            "friends.appInvite",
-            "notifications.sendSimple",
-            "discussions.comment",
-            "group.join",
-            "users.setStatus",
-            "messages.send",
-            # A batch may contain writes; it is treated as one unless the call says otherwise.
-            "batch.executeV2",
-        }
-    )
+    WRITE_METHODS: ClassVar[frozenset[str]] = WRITE_METHODS
 
     #: "infer" (seed rule), or a fixed circuit for Client*/Server* classes.
     circuit_rule: ClassVar[Literal["infer", "client", "server"]] = "infer"
@@ -87,66 +69,51 @@ class OkSession(BaseSession):
                 f"format={format!r} is not supported: this library reads JSON only; pass "
                 "format='json' or leave it out"
             )
-        super().__init__(**options)
         owner = type(self).__name__
-        #: Application id (``client_id`` in OAuth).
-        self.app_id = check_app_id(app_id, owner=owner)
-        #: Application public key, sent as ``application_key``.
-        self.app_key = check_key("app_key", app_key, owner=owner)
-        if not self.app_key:
+        app_key = check_key("app_key", app_key, owner=owner)
+        redact = Redactor()
+        self._dialect = OkDialect(
+            redact,
+            check_app_id(app_id, owner=owner),
+            app_key,
+            check_key("app_secret_key", app_secret_key, owner=owner),
+            self.circuit_rule,
+        )
+        super().__init__(self._dialect, redact, **options)
+        if not app_key:
             raise ConfigurationError(
                 f"{owner} needs app_key (the application's public key, sent as "
                 "application_key)"
             )
-        #: Application secret key; never sent (only signatures derived from it).
-        self.app_secret_key = check_key("app_secret_key", app_secret_key, owner=owner)
-        #: Session secret key (client-server signatures); never sent.
-        self.session_secret_key = ""
-        #: Permissions the user granted (implicit flow), as the platform listed them.
-        self.permissions_granted = ""
-        #: ``state`` echoed by the authorization redirect.
-        self.state = ""
-        #: The signature circuit in use, once known.
-        self.circuit: Circuit | None = None
-        self._remember_secrets(self.app_secret_key)
         if self.circuit_rule == "server" and not self.app_secret_key:
             raise ConfigurationError(
                 f"{owner} signs server-server and needs app_secret_key; pass it, or use a "
                 "Client session with a session_secret_key"
             )
 
+    #: Application id (``client_id`` in OAuth).
+    app_id: PartField[str] = PartField("_dialect")
+    #: Application public key, sent as ``application_key``.
+    app_key: PartField[str] = PartField("_dialect")
+    #: Application secret key; never sent (only signatures derived from it).
+    app_secret_key: PartField[str] = PartField("_dialect")
+    #: Session secret key (client-server signatures); never sent.
+    session_secret_key: PartField[str] = PartField("_dialect")
+    #: Permissions the user granted (implicit flow), as the platform listed them.
+    permissions_granted: PartField[str] = PartField("_dialect")
+    #: ``state`` echoed by the authorization redirect.
+    state: PartField[str] = PartField("_dialect")
+    #: The signature circuit in use, once known.
+    circuit: PartField[Circuit | None] = PartField("_dialect")
+
     # --- circuit ------------------------------------------------------------------------------
 
-    def _resolve_circuit(self) -> Circuit:
-        owner = type(self).__name__
-        if self.circuit_rule == "client":
-            if not self.session_secret_key:
-                raise ConfigurationError(
-                    f"{owner} signs client-server and needs session_secret_key; pass the one "
-                    "the platform returned with the access token"
-                )
-            return "client"
-        if self.circuit_rule == "server":
-            if not self.access_token:
-                raise ConfigurationError(f"{owner} needs an access_token")
-            return "server"
-        if self.app_secret_key and self.access_token:
-            return "server"
-        if self.session_secret_key:
-            return "client"
-        raise ConfigurationError(
-            f"{owner} cannot choose a signature circuit: server-server needs app_secret_key "
-            "and access_token, client-server needs session_secret_key. Pass one of them"
-        )
-
     def _after_token_change(self) -> None:
-        self.circuit = self._resolve_circuit()
+        self.circuit = self._dialect.resolve_circuit(type(self).__name__, self.access_token)
 
     @property
     def is_authorized(self) -> bool:
-        return self.circuit is not None and (
-            bool(self.access_token) or bool(self.session_secret_key)
-        )
+        return self._dialect.is_authorized(self.access_token)
 
     def _repr_fields(self) -> dict[str, str]:
         return {
@@ -160,40 +127,6 @@ class OkSession(BaseSession):
 
     def _api_url(self, method: str) -> str:
         return self.url(self.API_URL)
-
-    def _signing_secret(self) -> str:
-        if self.circuit == "client":
-            return self.session_secret_key
-        return ok_secret(self.access_token, self.app_secret_key)
-
-    def _sign(self, method: str, params: dict[str, str]) -> dict[str, str]:
-        return sign_ok(
-            params,
-            method=method,
-            application_key=self.app_key,
-            access_token=self.access_token,
-            secret=self._signing_secret(),
-        )
-
-    def _extract_error(self, body: Any, method: str = "") -> dict[str, Any] | None:
-        """The body itself when it is OK's error object (a top-level ``error_code``).
-
-        An ``error_code`` that is not a number is not the platform's and raises
-        :class:`~mailru_sync.ResponseError` (see :func:`malformed_envelope`).
-        """
-        if not isinstance(body, Mapping) or "error_code" not in body:
-            return None
-        from .._errors import is_error_code, malformed_envelope  # error handling loads on use
-
-        if is_error_code(body["error_code"]):
-            return dict(body)
-        raise malformed_envelope(method, "error_code", body)
-
-    def _api_error(self, error: dict[str, Any], body: Any, method: str) -> APIError:
-        from .._errors import build_api_error
-        from .errors import ERROR_CLASSES
-
-        return build_api_error(ERROR_CLASSES, error, body, method=method, platform="ok")
 
     def upload_photo(
         self,
@@ -209,7 +142,17 @@ class OkSession(BaseSession):
         then shows in photos.getPhotos under ``assigned_photo_id``."""
         from .uploads import upload_photo  # the multipart machinery loads on first use
 
-        return upload_photo(self, file, aid=aid, gid=gid, comment=comment, filename=filename)
+        return upload_photo(
+            self.call,
+            self._exchange,
+            self._settings,
+            self._dialect,
+            file,
+            aid=aid,
+            gid=gid,
+            comment=comment,
+            filename=filename,
+        )
 
     # --- OAuth grants -------------------------------------------------------------------------
 
@@ -248,25 +191,19 @@ class OkSession(BaseSession):
         query["state"] = self.oauth_state
         return f"{self.url(self.AUTHORIZE_URL)}?{urlencode(query)}"
 
-    def _require_secret(self, grant: str) -> None:
-        if not self.app_secret_key:
-            raise ConfigurationError(
-                f"the {grant} grant needs app_secret_key (OK's client_secret); this "
-                f"{type(self).__name__} has none"
-            )
-
     def fetch_token_from_code(self, code: str, redirect_uri: str | None = None) -> TokenData:
         """Authorization-code grant: exchange ``code`` (single-use) for tokens and keep them."""
         if not code:
             raise ConfigurationError(
                 "code is empty; pass the code from the redirect's query string"
             )
-        self._require_secret("authorization code")
+        self._dialect.require_secret(type(self).__name__, "authorization code")
         self._remember_secrets(code)
         from .._oauth import token_request  # grants load on first use (see the package doc)
 
         token = token_request(
             self,
+            self._redact,
             self.url(self.TOKEN_URL),
             {
                 "code": code,
@@ -326,42 +263,18 @@ class OkSession(BaseSession):
         return bool(self.app_secret_key)
 
     def _refresh_grant(self) -> TokenData:
-        self._require_secret("refresh token")
+        self._dialect.require_secret(type(self).__name__, "refresh token")
         if not self.refresh_token:
             raise ConfigurationError(f"{type(self).__name__} has no refresh token")
         from .._oauth import token_request
 
         return token_request(
             self,
+            self._redact,
             self.url(self.TOKEN_URL),
-            {
-                "refresh_token": self.refresh_token,
-                "client_id": self.app_id,
-                "client_secret": self.app_secret_key,
-                "grant_type": "refresh_token",
-            },
+            self._dialect.refresh_grant_data(self.refresh_token),
             grant="refresh_token",
         )
-
-    def _extra_token_fields(self) -> TokenData:
-        return {"session_secret_key": self.session_secret_key} if self.session_secret_key else {}
-
-    def _apply_token_fields(self, token: Mapping[str, Any]) -> None:
-        self.access_token = str(token.get("access_token") or token.get("session_key") or "")
-        if token.get("session_secret_key"):
-            self.session_secret_key = str(token["session_secret_key"])
-            self._remember_secrets(self.session_secret_key)
-        elif self.circuit_rule != "client":
-            # A new access token invalidates a session secret that belonged to the old one.
-            self.session_secret_key = ""
-        if token.get("refresh_token"):
-            self.refresh_token = str(token["refresh_token"])
-            self._remember_secrets(self.refresh_token)
-        if token.get("permissions_granted") is not None:
-            self.permissions_granted = str(token["permissions_granted"])
-        if token.get("state") is not None:
-            self.state = str(token["state"])
-        self._set_expiry(token.get("expires_in"))
 
 
 class TokenSession(OkSession):
@@ -391,8 +304,7 @@ class TokenSession(OkSession):
         owner = type(self).__name__
         self.access_token = check_key("access_token", access_token, owner=owner)
         self.session_secret_key = check_key("session_secret_key", session_secret_key, owner=owner)
-        self._remember_secrets(self.session_secret_key)
-        self.circuit = self._resolve_circuit()
+        self.circuit = self._dialect.resolve_circuit(owner, self.access_token)
 
 
 class ClientSession(TokenSession):

@@ -17,14 +17,17 @@ https://apiok.ru/en/dev/methods/rest/photosV2/photosV2.getUploadUrl):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from .._budget import BudgetScope
 from .._upload import MultipartBody, PhotoFile, check_upload_url, file_source, post_multipart
 from ..exceptions import ResponseError
 
 if TYPE_CHECKING:
-    from .sessions import OkSession
+    from .._exchange import Exchange
+    from .._options import Settings
+    from .dialect import OkDialect
 
 __all__ = ["upload_photo"]
 
@@ -33,7 +36,10 @@ UPLOAD = "photo upload"
 
 
 def upload_photo(
-    session: OkSession,
+    call: Callable[[str, Mapping[str, Any]], Any],
+    exchange: Exchange,
+    settings: Settings,
+    dialect: OkDialect,
     file: PhotoFile,
     *,
     aid: str | None = None,
@@ -42,28 +48,35 @@ def upload_photo(
     filename: str | None = None,
 ) -> dict[str, Any]:
     """Upload one photo (personal album unless ``aid``/``gid``); the commit's photo entry,
-    ``{"photo_id", "status": "SUCCESS", "assigned_photo_id"}``."""
+    ``{"photo_id", "status": "SUCCESS", "assigned_photo_id"}``.
+
+    ``call`` is the session's API call (the two API steps are ordinary calls of the pipeline);
+    the upload itself goes to another host in one bounded, paced exchange, never resent.
+    """
     source = file_source(file, filename)
-    with session.budget_scope("photosV2 upload"):
-        ticket = session.call("photosV2.getUploadUrl", {"aid": aid, "gid": gid, "count": 1})
+    redact = exchange.redact
+    with BudgetScope(settings.deadline, "photosV2 upload", redact):
+        ticket = call("photosV2.getUploadUrl", {"aid": aid, "gid": gid, "count": 1})
         if not isinstance(ticket, Mapping):
             raise _shape("photosV2.getUploadUrl", "an object", ticket)
         url = check_upload_url(ticket.get("upload_url"), method="photosV2.getUploadUrl")
-        session._remember_secrets(url)  # its apiToken is a credential for this upload
+        redact.add(url)  # its apiToken is a credential for this upload
         ids = ticket.get("photo_ids")
         if not isinstance(ids, list) or len(ids) != 1 or not isinstance(ids[0], str):
             raise _shape("photosV2.getUploadUrl", "one photo id in photo_ids", ids)
         photo_id = ids[0]
         body = MultipartBody({}, FILE_FIELD, source)
-        uploaded = post_multipart(session, url, body, what=UPLOAD)
-        error = session._extract_error(uploaded, UPLOAD)
+        if settings.rate_limiter is not None:
+            settings.rate_limiter.acquire()
+        uploaded = post_multipart(exchange, settings, dialect, url, body, what=UPLOAD)
+        error = dialect.extract_error(uploaded, UPLOAD)
         if error is not None:
-            if session.pass_error:
+            if settings.pass_error:
                 return dict(uploaded)
-            raise session._api_error(error, uploaded, UPLOAD)
+            raise dialect.api_error(error, uploaded, UPLOAD)
         token = _upload_token(uploaded, photo_id)
-        session._remember_secrets(token)
-        committed = session.call(
+        redact.add(token)
+        committed = call(
             "photosV2.commit", {"photo_id": photo_id, "token": token, "comment": comment}
         )
     entries = committed.get("photos") if isinstance(committed, Mapping) else None
