@@ -39,7 +39,7 @@ from urllib3.util import Retry
 
 from . import _budget
 from ._fastpath import route_for
-from ._redact import Redactor, install_urllib3_filter, mask, redact_params
+from ._redact import Redactor, SecretAttribute, install_urllib3_filter, mask, redact_params
 from ._response import decode_json, parse_retry_after, snippet_of
 from ._retry import RetryPolicy
 from ._transport import (
@@ -169,6 +169,7 @@ class BaseSession(requests.Session):
     WRITE_METHODS: ClassVar[frozenset[str]] = frozenset()
     #: How each listing method pages (``mailru_sync.mailru.paging``, ``mailru_sync.ok.paging``).
     PAGING: ClassVar[Mapping[str, Paging]] = {}
+    refresh_token = SecretAttribute()  # redacted however it is set
 
     def __init__(
         self,

@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 import requests
 
 from .._keys import check_app_id, check_hex_key, check_key
-from .._redact import mask
+from .._redact import SecretAttribute, mask
 from .._session import BaseSession, CookiesOption, PagingTable, TokenData
 from ..exceptions import APIError, ConfigurationError
 from ..signer import sign_mailru_client, sign_mailru_server
@@ -80,6 +80,8 @@ class MailruSession(BaseSession):
 
     #: "infer" (seed rule), or a fixed circuit for Client*/Server* classes.
     circuit_rule: ClassVar[Literal["infer", "client", "server"]] = "infer"
+    private_key = SecretAttribute()  # redacted however it is set
+    secret_key = SecretAttribute()
     #: How each listing pages (:mod:`mailru_sync.mailru.paging`), for ``session.iter``.
     if TYPE_CHECKING:
         PAGING: ClassVar[Mapping[str, Paging]]

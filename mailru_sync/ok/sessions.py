@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import requests
 
 from .._keys import check_app_id, check_key
-from .._redact import mask
+from .._redact import SecretAttribute, mask
 from .._session import BaseSession, PagingTable, TokenData
 from ..exceptions import APIError, ConfigurationError
 from ..signer import ok_secret, sign_ok
@@ -66,6 +66,8 @@ class OkSession(BaseSession):
 
     #: "infer" (seed rule), or a fixed circuit for Client*/Server* classes.
     circuit_rule: ClassVar[Literal["infer", "client", "server"]] = "infer"
+    app_secret_key = SecretAttribute()  # redacted however it is set
+    session_secret_key = SecretAttribute()
     #: How each listing pages (:mod:`mailru_sync.ok.paging`), for ``session.iter``.
     if TYPE_CHECKING:
         PAGING: ClassVar[Mapping[str, Paging]]
