@@ -2,7 +2,7 @@
 
 The rule, from the caller's side: a connection that was refused never carried the request, so
 resending it is safe; any failure after the request went out (a reset, a cut answer, garbage, a
-read timeout, a deadline) may follow a write the server ran, so the write goes out exactly once.
+read timeout) may follow a write the server ran, so the write goes out exactly once.
 Every kind is tried on both platforms, for single calls, for a batch holding a write, and for
 photo uploads: through the emulator's faults and through raw-socket servers of our own.
 """
@@ -22,7 +22,7 @@ import mailru_sync
 import mailru_sync.ok as ok
 from mailru_sync import API, ConnectionFailed, RequestTimeout, RetryPolicy, TransportError
 from tests.transport.conftest import Sleeps, mailru_session, ok_session
-from tests.transport.hostile import HostileServer, Request, hang_up, trickle
+from tests.transport.hostile import HostileServer, Request, hang_up
 
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8
 #: Emulator faults injected after the request was dispatched (a write is applied).
@@ -169,10 +169,6 @@ def _garbage(conn: socket.socket, request: Request) -> None:
     conn.shutdown(socket.SHUT_RDWR)
 
 
-def _trickled(conn: socket.socket, request: Request) -> None:
-    trickle(conn, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]", every=0.05, limit=3.0)
-
-
 #: What the server does once it has read the whole request.
 AFTER_REQUEST: dict[str, Callable[[socket.socket, Request], None]] = {
     "closed without answer": hang_up,
@@ -181,7 +177,6 @@ AFTER_REQUEST: dict[str, Callable[[socket.socket, Request], None]] = {
     "body cut": _short_body,
     "garbage": _garbage,
     "read timeout": _silent,
-    "deadline while trickling": _trickled,
 }
 
 
@@ -196,7 +191,7 @@ def test_a_write_the_server_received_is_never_resent(
     with pytest.raises(TransportError) as info:
         run(session)
     assert info.value.may_have_reached, info.value
-    if behaviour in ("read timeout", "deadline while trickling"):
+    if behaviour == "read timeout":
         assert isinstance(info.value, RequestTimeout)
     assert len(server.requests) == 1, f"the write went out {len(server.requests)} times"
     assert sleeps == []
