@@ -14,12 +14,14 @@ import re
 import threading
 import weakref
 from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, overload
 from urllib.parse import quote, quote_plus
 
 __all__ = [
     "REDACTED",
     "SECRET_PARAM_NAMES",
     "Redactor",
+    "SecretAttribute",
     "install_urllib3_filter",
     "mask",
     "redact_everywhere",
@@ -200,6 +202,46 @@ class Redactor:
 
 _MAX_DEPTH = 64
 _LIVE: weakref.WeakSet[Redactor] = weakref.WeakSet()
+
+
+class _RemembersSecrets(Protocol):
+    __dict__: dict[str, Any]
+
+    def _remember_secrets(self, *secrets: object) -> None: ...
+
+
+class SecretAttribute:
+    """A session attribute (a token, key, code or password) whose every value is redacted.
+
+    Why a descriptor: a secret assigned by hand (``session.refresh_token = X``) must be hidden
+    as surely as one a grant returned, and registering it at each place that sets it was easy
+    to miss. The value is stored in the instance ``__dict__`` under the attribute's own name,
+    as a plain attribute's would be; reading an unset one gives ``""``.
+    """
+
+    __slots__ = ("_name",)
+
+    def __init__(self) -> None:
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> SecretAttribute: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> str: ...
+
+    def __get__(self, instance: object, owner: type | None = None) -> SecretAttribute | str:
+        if instance is None:
+            return self
+        value: str = vars(instance).get(self._name, "")
+        return value
+
+    def __set__(self, instance: _RemembersSecrets, value: str) -> None:
+        vars(instance)[self._name] = value
+        instance._remember_secrets(value)
 
 
 def redact_everywhere(text: str) -> str:

@@ -187,12 +187,3 @@ class RetryState:
         The session sleeps it only if its call budget can afford it.
         """
         return self.policy.backoff(self.used, retry_after)
-
-    def wait(self, retry_after: float | None = None) -> bool:
-        """Sleep the backoff for the retry just allowed; ``False`` if the wait is too long."""
-        delay = self.policy.backoff(self.used, retry_after)
-        if delay is None:
-            return False
-        if delay > 0:
-            self.policy.sleep(delay)
-        return True

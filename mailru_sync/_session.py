@@ -51,6 +51,7 @@ from ._version import __version__
 from .exceptions import (
     ConfigurationError,
     ResponseError,
+    SessionExpiredError,
     TransportError,
 )
 from .signer import Platform, serialize_params
@@ -64,7 +65,14 @@ if TYPE_CHECKING:
     from .options import BaseSessionOptions, Unpack
     from .stores import TokenStore
 
-__all__ = ["DEFAULT_TIMEOUT", "BaseSession", "PagingTable", "TokenData", "TokenUpdater"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "BaseSession",
+    "PagingTable",
+    "TokenData",
+    "TokenUpdater",
+    "restores_token",
+]
 
 logger = logging.getLogger("mailru_sync")
 install_urllib3_filter()
@@ -393,6 +401,13 @@ class BaseSession(requests.Session):
 
     def _ensure_ready(self) -> None:
         if not self.is_authorized:
+            if self.store is not None and self._initial_token is None:
+                raise SessionExpiredError(
+                    102,
+                    f"{type(self).__name__}: no token saved in {self.store!r}: authorize first "
+                    "(an OAuth session saving to this store), then build this session again",
+                    platform=self.platform,
+                )
             raise ConfigurationError(
                 f"{type(self).__name__} is not authorized yet: call session.authorize() or use "
                 f"'with {type(self).__name__}(...) as session:' before calling API methods"
@@ -658,6 +673,12 @@ class BaseSession(requests.Session):
 
     def _refresh_grant(self) -> TokenData:
         raise NotImplementedError
+
+
+def restores_token(options: Mapping[str, object]) -> bool:
+    """Whether the options bring a token (``token=`` or ``store=``), so the positional token
+    fields may be left out (precedence: ``token=``, then the store, then the positional ones)."""
+    return options.get("token") is not None or options.get("store") is not None
 
 
 def _is_token_store(store: object) -> bool:

@@ -25,6 +25,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from ._budget import Budget
+from ._redact import SecretAttribute
 from .exceptions import ConfigurationError, Error, RequestTimeout, SessionExpiredError
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class TokenState:
     ) -> None:
         self._redact = redact
         self._access_token = ""
-        self._refresh_token = ""
+        self.refresh_token = ""
         #: Lifetime of the access token in seconds as the platform reported it, if it did.
         self.expires_in: int | None = None
         #: Absolute expiry (``time.time()`` seconds) of the access token, if known.
@@ -80,6 +81,13 @@ class TokenState:
 
     # --- the fields ------------------------------------------------------------------------------
 
+    #: Registered however it is set (a grant, ``token=``, a store, or a user's assignment): a
+    #: server echoing it back (``invalid_grant: bad token ...``) must not show it.
+    refresh_token = SecretAttribute()
+
+    def _remember_secrets(self, *secrets: object) -> None:
+        self._redact.add(*secrets)
+
     @property
     def access_token(self) -> str:
         return self._access_token
@@ -88,17 +96,6 @@ class TokenState:
     def access_token(self, value: str) -> None:
         self._access_token = value or ""
         self._redact.add(self._access_token)
-
-    @property
-    def refresh_token(self) -> str:
-        return self._refresh_token
-
-    @refresh_token.setter
-    def refresh_token(self, value: str) -> None:
-        # Registered however it is set (a grant, token=, a store, or a user's assignment): a
-        # server echoing it back (``invalid_grant: bad token ...``) must not show it.
-        self._refresh_token = value or ""
-        self._redact.add(self._refresh_token)
 
     def set_expiry(self, expires_in: object) -> None:
         try:

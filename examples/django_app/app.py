@@ -89,8 +89,8 @@ def friends(request: HttpRequest) -> HttpResponse:
     uid = request.session.get("uid")
     if not uid:
         return HttpResponseRedirect("/login")
-    session = mailru_sync.ServerSession(APP_ID, SECRET_KEY, "from-the-store",
-                                        base_url=BASE_URL, store=store_for(uid))
+    session = mailru_sync.ServerSession(APP_ID, SECRET_KEY, base_url=BASE_URL,
+                                        store=store_for(uid))
     try:
         people = mailru_sync.API(session).users.getInfo(
             uids=mailru_sync.API(session).friends.get()[:10])

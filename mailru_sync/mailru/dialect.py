@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._pipeline import Dialect
+from .._redact import SecretAttribute
 from ..exceptions import APIError, ConfigurationError
 from ..signer import sign_mailru_client, sign_mailru_server
 
@@ -71,24 +72,11 @@ class MailruDialect(Dialect):
         self.circuit: Circuit | None = None
 
     # Secrets are registered with the redactor however they are set.
+    private_key = SecretAttribute()
+    secret_key = SecretAttribute()
 
-    @property
-    def private_key(self) -> str:
-        return self._private_key
-
-    @private_key.setter
-    def private_key(self, value: str) -> None:
-        self._private_key = value or ""
-        self._redact.add(self._private_key)
-
-    @property
-    def secret_key(self) -> str:
-        return self._secret_key
-
-    @secret_key.setter
-    def secret_key(self, value: str) -> None:
-        self._secret_key = value or ""
-        self._redact.add(self._secret_key)
+    def _remember_secrets(self, *secrets: object) -> None:
+        self._redact.add(*secrets)
 
     # --- the circuit --------------------------------------------------------------------------
 

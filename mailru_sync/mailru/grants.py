@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import requests
 
 from .._keys import check_login_email, require_key
+from .._redact import SecretAttribute
 from .sessions import MailruSession, full_scope
 
 __all__ = [
@@ -53,6 +54,8 @@ class CodeSession(MailruSession):
     ``redirect_uri`` must be the one the authorization URL used (default:
     :attr:`default_redirect_uri`, which follows ``base_url``).
     """
+
+    code = SecretAttribute()  # redacted however it is set
 
     def __init__(
         self,
@@ -152,6 +155,8 @@ class ImplicitSession(MailruSession):
     ``scope`` defaults to :func:`~mailru_sync.full_scope` (``''`` requests none);
     ``redirect_uri`` to :attr:`default_redirect_uri`. See :meth:`login_implicit`.
     """
+
+    _passwd = SecretAttribute()  # redacted however it is set
 
     def __init__(
         self,
@@ -268,6 +273,8 @@ class PasswordSession(MailruSession):
 
     ``scope`` defaults to :func:`~mailru_sync.full_scope` (``''`` sends none).
     """
+
+    _passwd = SecretAttribute()  # redacted however it is set
 
     def __init__(
         self,

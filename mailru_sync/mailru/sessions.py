@@ -19,7 +19,7 @@ from .._fields import PartField
 from .._keys import check_app_id, check_hex_key, check_key
 from .._options import CookiesOption
 from .._redact import Redactor, mask
-from .._session import BaseSession, PagingTable, TokenData
+from .._session import BaseSession, PagingTable, TokenData, restores_token
 from ..exceptions import ConfigurationError
 from .dialect import WRITE_METHODS, Circuit, MailruDialect
 
@@ -302,8 +302,8 @@ class TokenSession(MailruSession):
         app_id: int | str,
         private_key: str,
         secret_key: str,
-        access_token: str,
-        uid: str | int,
+        access_token: str = "",
+        uid: str | int = "",
         cookies: CookiesOption = (),
         pass_error: bool = False,
         session: requests.Session | None = None,
@@ -320,13 +320,15 @@ class TokenSession(MailruSession):
         )
         owner = type(self).__name__
         token = check_key("access_token", access_token, owner=owner)
-        if not token:
-            raise ConfigurationError(
-                f"{owner} needs an access_token (session_key); get one with an OAuth session"
-            )
-        self.access_token = token
         self.uid = "" if uid is None else str(uid).strip()
-        self.circuit = self._dialect.resolve_circuit(owner, token)
+        if token:
+            self.access_token = token
+            self.circuit = self._dialect.resolve_circuit(owner, token)
+        elif not restores_token(options):
+            raise ConfigurationError(
+                f"{owner} needs an access_token (session_key): pass one, or token= (a saved "
+                "session.token) or store= to restore one; get one with an OAuth session"
+            )
 
 
 class ClientSession(TokenSession):
@@ -338,8 +340,8 @@ class ClientSession(TokenSession):
         self,
         app_id: int | str,
         private_key: str,
-        access_token: str,
-        uid: str | int,
+        access_token: str = "",
+        uid: str | int = "",
         cookies: CookiesOption = (),
         pass_error: bool = False,
         session: requests.Session | None = None,
@@ -367,7 +369,7 @@ class ServerSession(TokenSession):
         self,
         app_id: int | str,
         secret_key: str,
-        access_token: str,
+        access_token: str = "",
         cookies: CookiesOption = (),
         pass_error: bool = False,
         session: requests.Session | None = None,

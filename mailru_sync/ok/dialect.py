@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._pipeline import Dialect
+from .._redact import SecretAttribute
 from ..exceptions import APIError, ConfigurationError
 from ..signer import ok_secret, sign_ok
 
@@ -75,24 +76,11 @@ class OkDialect(Dialect):
         self.circuit: Circuit | None = None
 
     # Secrets are registered with the redactor however they are set.
+    app_secret_key = SecretAttribute()
+    session_secret_key = SecretAttribute()
 
-    @property
-    def app_secret_key(self) -> str:
-        return self._app_secret_key
-
-    @app_secret_key.setter
-    def app_secret_key(self, value: str) -> None:
-        self._app_secret_key = value or ""
-        self._redact.add(self._app_secret_key)
-
-    @property
-    def session_secret_key(self) -> str:
-        return self._session_secret_key
-
-    @session_secret_key.setter
-    def session_secret_key(self, value: str) -> None:
-        self._session_secret_key = value or ""
-        self._redact.add(self._session_secret_key)
+    def _remember_secrets(self, *secrets: object) -> None:
+        self._redact.add(*secrets)
 
     # --- the circuit --------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import requests
 
 from .._keys import require_key
+from .._redact import SecretAttribute
 from ..exceptions import ConfigurationError
 from .sessions import OkSession
 
@@ -58,6 +59,8 @@ class CodeSession(OkSession):
     Needs ``app_secret_key`` (OK's client_secret). ``redirect_uri`` must be the one the
     authorization URL used (default: :attr:`default_redirect_uri`, which follows ``base_url``).
     """
+
+    code = SecretAttribute()  # redacted however it is set
 
     def __init__(
         self,
@@ -113,6 +116,8 @@ class ImplicitSession(OkSession):
     ``VALUABLE_ACCESS``); ``redirect_uri`` defaults to :attr:`default_redirect_uri`; ``state``
     is sent and checked when given. See :meth:`login_implicit`.
     """
+
+    _passwd = SecretAttribute()  # redacted however it is set
 
     def __init__(
         self,
@@ -217,6 +222,8 @@ class PasswordSession(OkSession):
     With ``app_secret_key`` the call is signed with it and API calls sign server-server;
     without it the call is unsigned and API calls use the returned ``session_secret_key``.
     """
+
+    _passwd = SecretAttribute()  # redacted however it is set
 
     def __init__(
         self,

@@ -17,7 +17,7 @@ import requests
 from .._fields import PartField
 from .._keys import check_app_id, check_key
 from .._redact import Redactor, mask
-from .._session import BaseSession, PagingTable, TokenData
+from .._session import BaseSession, PagingTable, TokenData, restores_token
 from ..exceptions import ConfigurationError
 from .dialect import WRITE_METHODS, Circuit, OkDialect
 
@@ -285,8 +285,8 @@ class TokenSession(OkSession):
         app_id: int | str,
         app_key: str,
         app_secret_key: str,
-        access_token: str,
-        session_secret_key: str,
+        access_token: str = "",
+        session_secret_key: str = "",
         format: str = "json",
         pass_error: bool = False,
         session: requests.Session | None = None,
@@ -304,7 +304,8 @@ class TokenSession(OkSession):
         owner = type(self).__name__
         self.access_token = check_key("access_token", access_token, owner=owner)
         self.session_secret_key = check_key("session_secret_key", session_secret_key, owner=owner)
-        self.circuit = self._dialect.resolve_circuit(owner, self.access_token)
+        if self.access_token or self.session_secret_key or not restores_token(options):
+            self.circuit = self._dialect.resolve_circuit(owner, self.access_token)
 
 
 class ClientSession(TokenSession):
@@ -316,8 +317,8 @@ class ClientSession(TokenSession):
         self,
         app_id: int | str,
         app_key: str,
-        access_token: str,
-        session_secret_key: str,
+        access_token: str = "",
+        session_secret_key: str = "",
         format: str = "json",
         pass_error: bool = False,
         session: requests.Session | None = None,
@@ -346,7 +347,7 @@ class ServerSession(TokenSession):
         app_id: int | str,
         app_key: str,
         app_secret_key: str,
-        access_token: str,
+        access_token: str = "",
         format: str = "json",
         pass_error: bool = False,
         session: requests.Session | None = None,

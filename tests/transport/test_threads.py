@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from mailru_sync import API, RateLimiter
@@ -73,13 +74,36 @@ class FakeClock:
         return self.now
 
 
-def test_rate_limiter_spaces_slots_evenly_and_never_sleeps_under_the_lock() -> None:
+def test_rate_limiter_spaces_slots_evenly() -> None:
     clock = FakeClock()
     waits: list[float] = []
     limiter = RateLimiter(10, clock=clock, sleep=waits.append)
     delays = [limiter.acquire() for _ in range(5)]
     assert [round(d, 6) for d in delays] == [0.0, 0.1, 0.2, 0.3, 0.4]
     assert len(waits) == 4  # the first call did not wait
+
+
+def test_rate_limiter_never_sleeps_under_its_lock() -> None:
+    """While one caller sleeps for its slot, a probe thread can still reserve one at once."""
+    clock = FakeClock()
+    probes: list[bool] = []
+    holder: dict[str, RateLimiter] = {}
+
+    def probing_sleep(seconds: float) -> None:
+        done = threading.Event()
+
+        def probe() -> None:
+            holder["limiter"].reserve()  # blocks if the sleeping caller holds the lock
+            done.set()
+
+        thread = threading.Thread(target=probe, daemon=True)
+        thread.start()
+        probes.append(done.wait(5.0))  # generous: an uncontended lock takes microseconds
+
+    limiter = holder["limiter"] = RateLimiter(10, clock=clock, sleep=probing_sleep)
+    for _ in range(3):
+        limiter.acquire()
+    assert probes == [True, True]  # two callers slept, and neither held the lock meanwhile
 
 
 def test_rate_limiter_hands_out_distinct_slots_to_threads() -> None:
@@ -113,7 +137,12 @@ def test_rate_limiter_burst_and_idle() -> None:
 
 
 def test_session_rate_limit_option_paces_calls(mailru_emulator: MailruEmulator) -> None:
-    session = mailru_session(mailru_emulator, rate_limit=1000)
-    assert session.rate_limiter is not None and session.rate_limiter.rate == 1000
-    for _ in range(5):
+    """N calls at r calls/s take at least (N - 1) / r, measured on an independent clock."""
+    calls, rate = 6, 20.0
+    session = mailru_session(mailru_emulator, rate_limit=rate)
+    started = time.monotonic()
+    for _ in range(calls):
         session.call("events.getNewCount")
+    took = time.monotonic() - started
+    assert took >= (calls - 1) / rate, took  # a lower bound: the pacing itself
+    assert mailru_emulator.counters["api_calls"] == calls
