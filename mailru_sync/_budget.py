@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 
-__all__ = ["Budget", "current", "scope"]
+__all__ = ["Budget", "current", "detached", "scope"]
 
 #: The smallest socket timeout handed to a transport, so a nearly spent budget still gets a
 #: clean timeout instead of a zero timeout (which would mean non-blocking in some places).
@@ -103,3 +103,24 @@ class scope:
     def __exit__(self, *exc_info: object) -> None:
         if self.outermost:
             _local.budget = None
+
+
+class detached:
+    """Step out of this thread's budget for a while: a scope opened inside is outermost.
+
+    Why: a grant session that logs in on its first API call (see :mod:`mailru_sync._autologin`)
+    gives the login its own deadline rather than a share of the call's; the call's budget is
+    back in force when the login returns.
+    """
+
+    __slots__ = ("_outer",)
+
+    def __init__(self) -> None:
+        self._outer: Budget | None = None
+
+    def __enter__(self) -> None:
+        self._outer = getattr(_local, "budget", None)
+        _local.budget = None
+
+    def __exit__(self, *exc_info: object) -> None:
+        _local.budget = self._outer

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import requests
 
+from .._autologin import AuthorizeOnFirstCall
 from .._keys import check_login_email, require_key
 from .sessions import MailruSession, full_scope
 
@@ -47,7 +48,7 @@ _Refresh = TypeVar("_Refresh", bound="RefreshSession")
 # --- authorization code ----------------------------------------------------------------------
 
 
-class CodeSession(MailruSession):
+class CodeSession(AuthorizeOnFirstCall, MailruSession):
     """Authorization-code grant: exchange the ``code`` your redirect URI received.
 
     ``redirect_uri`` must be the one the authorization URL used (default:
@@ -146,7 +147,7 @@ class CodeServerSession(CodeSession):
 # --- implicit (login dialogs) ----------------------------------------------------------------
 
 
-class ImplicitSession(MailruSession):
+class ImplicitSession(AuthorizeOnFirstCall, MailruSession):
     """Implicit grant: log in with the user's e-mail and password through Mail.ru's dialogs.
 
     ``scope`` defaults to :func:`~mailru_sync.full_scope` (``''`` requests none);
@@ -263,7 +264,7 @@ class ImplicitServerSession(ImplicitSession):
 # --- password grant --------------------------------------------------------------------------
 
 
-class PasswordSession(MailruSession):
+class PasswordSession(AuthorizeOnFirstCall, MailruSession):
     """Password grant at the token endpoint (Mail.ru enables it per app, on request).
 
     ``scope`` defaults to :func:`~mailru_sync.full_scope` (``''`` sends none).
@@ -367,7 +368,7 @@ class PasswordServerSession(PasswordSession):
 # --- refresh grant ---------------------------------------------------------------------------
 
 
-class RefreshSession(MailruSession):
+class RefreshSession(AuthorizeOnFirstCall, MailruSession):
     """Refresh grant: a new access token from a stored ``refresh_token``."""
 
     def __init__(

@@ -19,7 +19,8 @@ from typing import Any, TypeVar
 
 import requests
 
-from .._keys import require_key
+from .._autologin import AuthorizeOnFirstCall
+from .._keys import check_key, require_key
 from ..exceptions import ConfigurationError
 from .sessions import OkSession
 
@@ -52,7 +53,7 @@ def _require_secret(session: OkSession, grant: str) -> None:
 # --- authorization code ----------------------------------------------------------------------
 
 
-class CodeSession(OkSession):
+class CodeSession(AuthorizeOnFirstCall, OkSession):
     """Authorization-code grant: exchange the ``code`` your redirect URI received.
 
     Needs ``app_secret_key`` (OK's client_secret). ``redirect_uri`` must be the one the
@@ -106,12 +107,13 @@ class CodeServerSession(CodeSession):
 # --- implicit (login dialogs) ----------------------------------------------------------------
 
 
-class ImplicitSession(OkSession):
+class ImplicitSession(AuthorizeOnFirstCall, OkSession):
     """Implicit grant: log in with the user's login and password through OK's dialogs.
 
     ``login`` is a phone number, e-mail or login name. ``scope`` is ``;``-separated (empty:
-    ``VALUABLE_ACCESS``); ``redirect_uri`` defaults to :attr:`default_redirect_uri`; ``state``
-    is sent and checked when given. See :meth:`login_implicit`.
+    ``VALUABLE_ACCESS``; ``permissions=`` is aiookru's name for it); ``redirect_uri`` defaults
+    to :attr:`default_redirect_uri`; ``state`` is sent and checked when given. See
+    :meth:`login_implicit`.
     """
 
     def __init__(
@@ -127,6 +129,8 @@ class ImplicitSession(OkSession):
         format: str = "json",
         pass_error: bool = False,
         session: requests.Session | None = None,
+        *,
+        permissions: str | None = None,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -139,6 +143,13 @@ class ImplicitSession(OkSession):
             **options,
         )
         owner = type(self).__name__
+        if permissions is not None:  # aiookru's name for the scope (which it ignored)
+            if scope:
+                raise ConfigurationError(
+                    f"{owner}: pass the permissions as scope= or as permissions= (aiookru's "
+                    "name), not both"
+                )
+            scope = check_key("permissions", permissions, owner=owner)
         #: The user's login (phone, e-mail or login name).
         self.login = require_key(
             "login", login, owner=owner, hint="the user's phone, e-mail or login name",
@@ -211,7 +222,7 @@ class ImplicitServerSession(ImplicitSession):
 # --- auth.login ------------------------------------------------------------------------------
 
 
-class PasswordSession(OkSession):
+class PasswordSession(AuthorizeOnFirstCall, OkSession):
     """Password login through the ``auth.login`` method (see :meth:`login_with_password`).
 
     With ``app_secret_key`` the call is signed with it and API calls sign server-server;
@@ -289,7 +300,7 @@ class PasswordClientSession(PasswordSession):
 # --- refresh grant ---------------------------------------------------------------------------
 
 
-class RefreshSession(OkSession):
+class RefreshSession(AuthorizeOnFirstCall, OkSession):
     """Refresh grant: a new access token from a stored ``refresh_token`` (needs the app secret)."""
 
     def __init__(
