@@ -77,7 +77,8 @@ class CodeSession(AuthorizeOnFirstCall, MailruSession):
         owner = type(self).__name__
         #: The single-use authorization code (never shown in messages or repr).
         self.code = require_key(
-            "code", code, owner=owner, hint="the code from the redirect's query string"
+            "code", code, owner=owner, platform="mailru",
+            hint="the code from the redirect's query string",
         )
         self._remember_secrets(self.code)
         #: Redirect URI sent with the code; must equal the authorization request's.
@@ -394,6 +395,7 @@ class RefreshSession(AuthorizeOnFirstCall, MailruSession):
             "refresh_token",
             refresh_token,
             owner=owner,
+            platform="mailru",
             hint="the refresh token an earlier grant returned",
         )
         self._remember_secrets(self.refresh_token)

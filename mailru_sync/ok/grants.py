@@ -85,7 +85,8 @@ class CodeSession(AuthorizeOnFirstCall, OkSession):
         _require_secret(self, "authorization-code")
         #: The single-use authorization code (never shown in messages or repr).
         self.code = require_key(
-            "code", code, owner=owner, hint="the code from the redirect's query string"
+            "code", code, owner=owner, platform="ok",
+            hint="the code from the redirect's query string",
         )
         self._remember_secrets(self.code)
         #: Redirect URI sent with the code; must equal the authorization request's.
@@ -149,7 +150,7 @@ class ImplicitSession(AuthorizeOnFirstCall, OkSession):
                     f"{owner}: pass the permissions as scope= or as permissions= (aiookru's "
                     "name), not both"
                 )
-            scope = check_key("permissions", permissions, owner=owner)
+            scope = check_key("permissions", permissions, owner=owner, platform="ok")
         #: The user's login (phone, e-mail or login name).
         self.login = require_key(
             "login", login, owner=owner, hint="the user's phone, e-mail or login name",
@@ -329,6 +330,7 @@ class RefreshSession(AuthorizeOnFirstCall, OkSession):
             "refresh_token",
             refresh_token,
             owner=owner,
+            platform="ok",
             hint="the refresh token the code grant returned",
         )
         self._remember_secrets(self.refresh_token)
