@@ -34,7 +34,8 @@ class AuthorizeOnFirstCall:
 
     is_authorized: bool
 
-    def authorize(self) -> Any:  # supplied by the grant class
+    def authorize(self) -> Any:
+        """Obtain the token by the session's grant (each grant class defines it)."""
         raise NotImplementedError
 
     def _first_login(self) -> _LoginState:
