@@ -19,7 +19,7 @@ import os
 import threading
 from typing import Any
 
-from . import _budget
+from ._budget import current, detached
 from .exceptions import Error, RequestTimeout
 
 __all__ = ["AuthorizeOnFirstCall"]
@@ -60,7 +60,7 @@ class AuthorizeOnFirstCall:
         if state.owner == threading.get_ident():
             return  # the login itself needs a call: let the session say it is not authorized
         seen = state.attempts
-        budget = _budget.current()
+        budget = current()
         if not state.lock.acquire(timeout=-1 if budget is None else max(0.0, budget.remaining())):
             raise RequestTimeout(
                 f"{type(self).__name__}: another thread was still logging in when the "
@@ -75,7 +75,7 @@ class AuthorizeOnFirstCall:
             state.attempts += 1
             state.owner = threading.get_ident()
             try:
-                with _budget.detached():
+                with detached():
                     self.authorize()
             except Error as exc:
                 state.error = exc

@@ -3,7 +3,8 @@
 Why a module of its own: aiomailru's users import these from ``aiomailru.utils``; migrating
 should be a rename of the package, not a hunt for where each helper lives here. ``full_scope``
 and ``PRIVILEGES`` keep their home in :mod:`mailru_sync.mailru.sessions` and load on first
-access (PEP 562), so ``from mailru_sync.utils import parseaddr`` loads no session machinery.
+access (PEP 562), so ``from mailru_sync.utils import parseaddr`` loads no session machinery;
+``parseaddr`` lives in :mod:`mailru_sync.mailru.address`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import enum
 from typing import TYPE_CHECKING
 
 from ._lazy import lazy_exports
+from .mailru.address import parseaddr
 
 if TYPE_CHECKING:
     from .mailru.sessions import PRIVILEGES, full_scope
@@ -33,15 +35,6 @@ class SignatureCircuit(str, enum.Enum):
     #: Server-server: Mail.ru signs with params (``secure=1``) + ``secret_key``; OK with
     #: ``md5(access_token + app_secret_key)``.
     SERVER_SERVER = "server"
-
-
-def parseaddr(address: str) -> tuple[str, str]:
-    """``'user@mail.ru'`` -> ``('user', 'mail.ru')``: the login and domain Mail.ru's login form
-    asks for separately (the domain lower-cased; ``(address, '')`` when there is no ``@``)."""
-    local, at, domain = address.strip().rpartition("@")
-    if not at or not local or not domain:
-        return address.strip(), ""
-    return local, domain.lower()
 
 
 __getattr__, __dir__ = lazy_exports(

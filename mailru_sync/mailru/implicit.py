@@ -33,7 +33,7 @@ from ..exceptions import (
     OAuthError,
     UnexpectedPageError,
 )
-from ..utils import parseaddr
+from .address import parseaddr
 
 if TYPE_CHECKING:
     from .._browser import Browser, Page, Redirected

@@ -96,7 +96,9 @@ OK_GRANTS_IN_SESSIONS = [
 
 def _home(module_name: str, name: str) -> object:
     """Where the public name lives: the package's top level (``mailru_sync`` or ``.ok``)."""
-    if name in ("SignatureCircuit", "parseaddr", "BatchMethod"):
+    if name == "parseaddr":
+        return getattr(importlib.import_module("mailru_sync.mailru.address"), name)
+    if name == "SignatureCircuit":
         return getattr(importlib.import_module("mailru_sync.utils"), name)
     package = "mailru_sync.ok" if module_name.startswith("mailru_sync.ok") else "mailru_sync"
     return getattr(importlib.import_module(package), name)
