@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import copy
 import os
+import textwrap
 import threading
 from typing import Any
 
 from ._budget import current, detached
+from ._session import BaseSession
 from .exceptions import Error, RequestTimeout
 
 __all__ = ["AuthorizeOnFirstCall"]
@@ -33,6 +35,16 @@ class AuthorizeOnFirstCall:
     """
 
     is_authorized: bool
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        doc = cls.__dict__.get("__doc__")
+        if doc and "Options (keyword-only" not in doc:
+            body = [line for line in doc.splitlines()[1:] if line.strip()]
+            indent = " " * min((len(line) - len(line.lstrip()) for line in body), default=4)
+            wrapped = textwrap.fill(_options_paragraph(), 92, initial_indent=indent,
+                                    subsequent_indent=indent)
+            cls.__doc__ = f"{doc.rstrip()}\n\n{wrapped}\n"
 
     def authorize(self) -> Any:
         """Obtain the token by the session's grant (each grant class defines it)."""
@@ -85,6 +97,19 @@ class AuthorizeOnFirstCall:
             state.error = None
         finally:
             state.lock.release()
+
+
+def _options_paragraph() -> str:
+    """The session options every grant class accepts, read from ``BaseSession.__init__`` so the
+    list in ``help(ImplicitSession)`` cannot drift from the code."""
+    code = BaseSession.__init__.__code__
+    names = code.co_varnames[code.co_argcount : code.co_argcount + code.co_kwonlyargcount]
+    return (
+        "Options (keyword-only, as for every session; see ``help(TokenSession)``): "
+        + ", ".join(f"``{name}``" for name in names)
+        + ". The session logs in on its first API call when neither ``authorize()`` nor "
+        "``with`` did."
+    )
 
 
 class _LoginState:

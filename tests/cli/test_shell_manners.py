@@ -86,6 +86,12 @@ def test_global_options_before_the_command(okru: dict[str, Any]) -> None:
                  env=okru["env"])
     assert before.returncode == 0, before.stderr
     assert json.loads(before.stdout)["uid"] == okru["emu"].user.uid
+    emu, no_env = okru["emu"], {name: "" for name in okru["env"]}
+    keys = run("--platform", "ok", "--app-id", str(emu.app.app_id), "--app-key",
+               emu.app.app_key, "--secret-key", emu.app.app_secret_key, *okru["common"],
+               "call", "users.getCurrentUser", env=no_env)
+    assert keys.returncode == 0, keys.stderr
+    assert "visible to other users" in keys.stderr  # a secret as a flag is still warned about
 
 
 def test_global_options_after_the_command_and_mixed(okru: dict[str, Any]) -> None:

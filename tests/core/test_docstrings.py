@@ -139,3 +139,21 @@ def test_dir_of_an_api_shows_batch_and_iter_where_they_exist() -> None:
     assert "batch" in dir(ok_api)
     assert "batch" not in dir(mailru_api)  # Mail.ru has no batch method
     assert "iter" in dir(ok_api.stream.get) and "iter" in dir(mailru_api.stream.get)
+
+
+def test_grant_session_docstrings_list_every_session_option() -> None:
+    import mailru_sync
+    import mailru_sync.ok
+    from mailru_sync._session import BaseSession
+
+    options = [p for p in inspect.signature(BaseSession.__init__).parameters if p != "self"]
+    grants = [getattr(mailru_sync, n) for n in mailru_sync.__all__ if n.startswith(
+        ("Code", "Implicit", "Password", "Refresh"))]
+    grants += [getattr(mailru_sync.ok, n) for n in mailru_sync.ok.__all__ if n.startswith(
+        ("Code", "Implicit", "Password", "Refresh"))]
+    assert len(grants) == 12 + 9
+    for cls in grants:
+        text = inspect.getdoc(cls) or ""
+        missing = [name for name in options if f"``{name}``" not in text]
+        assert missing == [], f"{cls.__qualname__}: {missing}"
+        assert "first API call" in text
