@@ -22,7 +22,7 @@ from .exceptions import Error, ResponseError, TransportError
 if TYPE_CHECKING:
     from ._redact import Redactor
 
-__all__ = ["Budget", "BudgetScope", "scope"]
+__all__ = ["Budget", "BudgetScope", "current", "detached", "scope"]
 
 #: The smallest socket timeout handed to a transport, so a nearly spent budget still gets a
 #: clean timeout instead of a zero timeout (which would mean non-blocking in some places).
@@ -75,6 +75,11 @@ class Budget:
 
 
 _local = threading.local()
+
+
+def current() -> Budget | None:
+    """The budget of the operation this thread is inside, if any."""
+    return getattr(_local, "budget", None)
 
 
 class scope:
@@ -135,3 +140,24 @@ class BudgetScope:
             if isinstance(exc, (TransportError, ResponseError)) and exc.args:
                 exc.args = (f"{exc.args[0]} [{budget.summary()}]", *exc.args[1:])
             self._redact.scrub(exc)
+
+
+class detached:
+    """Step out of this thread's budget for a while: a scope opened inside is outermost.
+
+    Why: a grant session that logs in on its first API call (see :mod:`mailru_sync._autologin`)
+    gives the login its own deadline rather than a share of the call's; the call's budget is
+    back in force when the login returns.
+    """
+
+    __slots__ = ("_outer",)
+
+    def __init__(self) -> None:
+        self._outer: Budget | None = None
+
+    def __enter__(self) -> None:
+        self._outer = getattr(_local, "budget", None)
+        _local.budget = None
+
+    def __exit__(self, *exc_info: object) -> None:
+        _local.budget = self._outer

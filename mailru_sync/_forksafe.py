@@ -22,21 +22,28 @@ __all__ = ["reset_in_child"]
 
 _T = TypeVar("_T")
 
-_resets: weakref.WeakKeyDictionary[Any, Callable[[Any], None]] = weakref.WeakKeyDictionary()
+_resets: weakref.WeakKeyDictionary[Any, list[Callable[[Any], None]]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
 def reset_in_child(owner: _T, reset: Callable[[_T], None]) -> None:
-    """Call ``reset(owner)`` in every child forked while ``owner`` is alive (held weakly)."""
+    """Call ``reset(owner)`` in every child forked while ``owner`` is alive (held weakly).
+
+    An owner may register several resets (a session's pools, and its first-login state); each
+    runs once per fork, in the order registered.
+    """
     with _lock:
-        _resets[owner] = reset
+        resets = _resets.setdefault(owner, [])
+        if reset not in resets:
+            resets.append(reset)
 
 
 def _after_fork_in_child() -> None:
     global _lock
     _lock = threading.Lock()  # the parent may have held it at fork time
-    for owner, reset in list(_resets.items()):
-        reset(owner)
+    for owner, resets in list(_resets.items()):
+        for reset in resets:
+            reset(owner)
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -36,6 +36,7 @@ from ._fields import PartField
 from ._forksafe import reset_in_child
 from ._options import (
     DEFAULT_TIMEOUT,
+    KNOWN_OPTIONS,
     CookiesOption,
     Setting,
     TokenData,
@@ -94,6 +95,9 @@ class BaseSession(requests.Session):
         from their positional arguments, which happens after ``BaseSession.__init__`` ran.
         """
         super().__init_subclass__(**kwargs)
+        doc = cls.__dict__.get("__doc__")
+        if doc and not cls.__name__.startswith("_") and _OPTIONS_NOTE not in doc:
+            cls.__doc__ = f"{doc.rstrip()}\n\n    {_options_paragraph()}\n"
         init = cls.__dict__.get("__init__")
         if init is None or getattr(init, "_mailru_wrapped", False):
             return
@@ -673,6 +677,20 @@ class BaseSession(requests.Session):
 
     def _refresh_grant(self) -> TokenData:
         raise NotImplementedError
+
+
+_OPTIONS_NOTE = "Options (keyword-only"
+
+
+def _options_paragraph() -> str:
+    """The options every session class accepts, for its ``help()`` (from the one list the
+    run-time check uses, so the two cannot drift)."""
+    names = ", ".join(sorted(KNOWN_OPTIONS - {"format"}))
+    return (
+        f"{_OPTIONS_NOTE}, as for every session; typed in :mod:`mailru_sync.options`): "
+        f"{names}. Grant sessions log in on their first API call when neither "
+        "``authorize()`` nor ``with`` did."
+    )
 
 
 def restores_token(options: Mapping[str, object]) -> bool:

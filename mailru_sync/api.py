@@ -13,7 +13,7 @@ Two helpers ride on the same names: ``api.stream.get.iter(**params)`` pages thro
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._session import BaseSession
 from .exceptions import ConfigurationError
@@ -22,7 +22,12 @@ __all__ = ["API", "APIMethod", "BatchMethod"]
 
 
 class APIMethod:
-    """A (possibly partial) method name bound to a session; call it to run the method."""
+    """A (possibly partial) method name bound to a session; call it to run the method.
+
+    ``api.photos`` is the partial name ``"photos"``; each attribute adds a part
+    (``api.photos.getAlbums``), and calling it runs the method with the keyword arguments as
+    its parameters. ``.iter(**params)`` pages through a listing instead of returning one page.
+    """
 
     __slots__ = ("_name", "_session")
 
@@ -41,6 +46,8 @@ class APIMethod:
         return APIMethod(self._session, f"{self._name}.{name}")
 
     def __call__(self, **params: Any) -> Any:
+        """Run this method with ``params`` (``session.call(name, params)``): the decoded JSON,
+        or an :class:`~mailru_sync.APIError` subclass for the platform's error."""
         return self._session.call(self._name, params)
 
     def iter(
@@ -85,9 +92,28 @@ class BatchMethod(APIMethod):
 
 
 class API:
-    """Entry point for API calls: ``API(session).friends.get()``."""
+    """Entry point for API calls, on either platform: ``API(session).friends.get()``.
+
+    * **Attribute chaining**: ``api.friends.get`` is an :class:`APIMethod` named
+      ``"friends.get"``; calling it, ``api.friends.get(uid=1)``, sends the method with the
+      keyword arguments as parameters and returns the decoded JSON (the session signs it).
+    * **Calling the API itself**: ``api("friends.get", uid=1)`` does the same with the name as
+      a string (for names built at run time).
+    * **Paging**: ``api.stream.get.iter(**params)`` yields the items of every page of a
+      listing, lazily (``max_items=``, ``page_size=``); see ``session.PAGING``.
+    * **Batches** (OK): ``api.batch([("users.getInfo", {...}), ...])`` runs many calls in few
+      ``batch.executeV2`` requests and returns each result (or its ``APIError``) in order;
+      ``api.batch.executeV2(methods=...)`` stays the raw method.
+
+    Per-call transport options (GET/POST, write) are on ``session.call``, so every keyword of
+    a method call stays free for the platform's parameters.
+    """
 
     __slots__ = ("_session",)
+
+    if TYPE_CHECKING:
+        #: For type checkers: ``api.batch([...])`` is the batch helper (OK; see above).
+        batch: BatchMethod
 
     def __init__(self, session: BaseSession) -> None:
         if not isinstance(session, BaseSession):
@@ -109,7 +135,16 @@ class API:
         return APIMethod(self._session, name)
 
     def __call__(self, method: str, **params: Any) -> Any:
+        """Run ``method`` (a dotted name, e.g. ``"friends.get"``) with ``params``:
+        ``api("friends.get", uid=1)`` is ``api.friends.get(uid=1)``."""
         return self._session.call(method, params)
+
+    def __dir__(self) -> list[str]:
+        # ``batch`` is reached through __getattr__; list it where the platform has batches.
+        names = set(super().__dir__())
+        if self._session.platform == "ok":
+            names.add("batch")
+        return sorted(names)
 
     def __repr__(self) -> str:
         return f"<API of {self._session!r}>"

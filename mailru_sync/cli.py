@@ -10,6 +10,7 @@ stderr line says what to do):
 3     authorization: no token stored, login needed, refresh token revoked
 4     the platform answered with an API error
 5     transport: network, timeout, TLS
+130   interrupted (Ctrl-C); a closed pipe (``| head -1``) ends quietly with 0
 ====  ==================================================================
 
 Credentials come from flags, or environment variables (``MAILRU_APP_ID``,
@@ -22,15 +23,15 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from . import __version__
+from ._cli_output import print_json, quiet_closed_stdout
 from ._redact import mask
 from .exceptions import (
     APIError,
@@ -43,13 +44,15 @@ from .exceptions import (
 )
 from .stores import FileStore, StoreError
 
-__all__ = ["EXIT_API", "EXIT_AUTH", "EXIT_ERROR", "EXIT_OK", "EXIT_TRANSPORT", "EXIT_USAGE",
-           "main"]
+__all__ = ["EXIT_API", "EXIT_AUTH", "EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_TRANSPORT",
+           "EXIT_USAGE", "main"]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_AUTH, EXIT_API, EXIT_TRANSPORT = 0, 1, 2, 3, 4, 5
+#: Ctrl-C, as shells report a process ended by SIGINT (128 + 2).
+EXIT_INTERRUPTED = 130
 
 _EPILOG = """exit codes: 0 success, 1 other failure, 2 usage, 3 authorization (log in again),
-4 platform API error, 5 network/timeout/TLS"""
+4 platform API error, 5 network/timeout/TLS, 130 interrupted (Ctrl-C)"""
 
 _ENV = {
     "mailru": {"app_id": "MAILRU_APP_ID", "private_key": "MAILRU_PRIVATE_KEY",
@@ -60,7 +63,15 @@ _ENV = {
 
 
 class _Usage(Exception):
-    """A usage problem found after parsing (missing credentials...): exit 2 with a hint."""
+    """A usage problem found after parsing (missing credentials...): exit 2 with advice."""
+
+    def __init__(self, message: str, advice: str = "see: mailru-sync COMMAND --help") -> None:
+        super().__init__(message)
+        self.advice = advice
+
+
+class _NotLoggedIn(Exception):
+    """No token is saved yet: a local condition, exit 3 (never a platform error code)."""
 
 
 def _default_token_file(platform: str) -> Path:
@@ -68,25 +79,52 @@ def _default_token_file(platform: str) -> Path:
     return Path(base) / "mailru_sync" / f"{platform}-token.json"
 
 
-def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--platform", choices=("mailru", "ok"), default="mailru")
-    common.add_argument("--base-url", help="another origin for every URL (e.g. the emulator)")
-    common.add_argument("--token-file", type=Path,
-                        help="where the token is kept (default: ~/.config/mailru_sync/)")
-    common.add_argument("--app-id", help="application id (default: $MAILRU_APP_ID/$OK_APP_ID)")
-    common.add_argument("--app-key", help="OK application key (default: $OK_APP_KEY)")
-    common.add_argument("--secret-key", help="secret key (prefer $MAILRU_SECRET_KEY / "
-                                             "$OK_APP_SECRET_KEY: flags show in ps)")
-    common.add_argument("-v", "--verbose", action="count", default=0,
-                        help="log to stderr (-v INFO, -vv DEBUG), secrets redacted")
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a last stderr line that says what to do after a usage error."""
 
-    parser = argparse.ArgumentParser(
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        print(f"mailru-sync: see: {self.prog} --help", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
+    """The options every command shares, accepted before the command (``mailru-sync
+    --platform ok call ...``, as git and gh do) and after it. After the command their default
+    is "not given", so a value given before it is not overwritten."""
+
+    def default(value: Any) -> Any:
+        return argparse.SUPPRESS if after_command else value
+
+    parser.add_argument("--platform", choices=("mailru", "ok"), default=default("mailru"))
+    parser.add_argument("--base-url", default=default(None),
+                        help="another origin for every URL (e.g. the emulator)")
+    parser.add_argument("--token-file", type=Path, default=default(None),
+                        help="where the token is kept (default: ~/.config/mailru_sync/)")
+    parser.add_argument("--app-id", default=default(None),
+                        help="application id (default: $MAILRU_APP_ID/$OK_APP_ID)")
+    parser.add_argument("--app-key", default=default(None),
+                        help="OK application key (default: $OK_APP_KEY)")
+    parser.add_argument("--secret-key", default=default(None),
+                        help="secret key (prefer $MAILRU_SECRET_KEY / $OK_APP_SECRET_KEY: "
+                             "flags show in ps)")
+    parser.add_argument("-v", "--verbose", action="count",
+                        dest="verbose_after" if after_command else "verbose",
+                        default=0, help="log to stderr (-v INFO, -vv DEBUG), secrets redacted")
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    _add_global_options(common, after_command=True)
+
+    parser = _Parser(
         prog="mailru-sync", description="Mail.ru Platform and OK.ru APIs from the shell.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"mailru-sync {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_global_options(parser, after_command=False)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     login = commands.add_parser("login", parents=[common], epilog=_EPILOG,
                                 help="log in and save the token")
@@ -157,10 +195,8 @@ def _session(args: argparse.Namespace, *, pass_error: bool = False,
     options: dict[str, Any] = {"base_url": args.base_url, "pass_error": pass_error}
     if stored:
         store = _store(args)
-        if store.load() is None:
-            raise SessionExpiredError(
-                102, f"no token saved in {store.path}; run: mailru-sync login", platform=""
-            )
+        if store.load() is None:  # a local condition: no platform error code belongs here
+            raise _NotLoggedIn(f"no token saved in {store.path}")
         options["store"] = store
     if args.platform == "mailru":
         return ServerSession(app_id, secret, "not-logged-in-yet", **options)
@@ -176,6 +212,27 @@ def _parse_params(pairs: Sequence[str]) -> dict[str, str]:
             raise _Usage(f"parameters are key=value, got {pair!r}")
         params[name] = value
     return params
+
+
+def _check_method(method: str) -> None:
+    """Refuse a method name the platform could never know, before any key is needed."""
+    parts = method.split(".")
+    if len(parts) < 2 or not all(part.isidentifier() for part in parts):
+        dotted = ".".join(method.replace(".", " ").split())
+        example = dotted if "." in dotted else "users.getInfo"
+        raise _Usage(f"{method!r} is not an API method name",
+                     f"write it dotted, e.g. mailru-sync call {example}")
+
+
+def _password(args: argparse.Namespace, user: str) -> str:
+    """The password from the environment, or asked for on the terminal (never from a pipe)."""
+    password = _credential(args, "password")
+    if password:
+        return password
+    if not sys.stdin.isatty():  # cron, CI, a pipe: getpass would warn, then read EOF
+        raise _Usage("no password: no terminal to ask on and none in the environment",
+                     "set $MAILRU_PASSWORD (or $OK_PASSWORD) or run in a terminal")
+    return getpass.getpass(f"password for {user}: ")
 
 
 def _login(args: argparse.Namespace) -> int:
@@ -196,7 +253,7 @@ def _login(args: argparse.Namespace) -> int:
                                            else "OK_USER", "")
         if not user:
             raise _Usage("missing --user (the user's e-mail or login)")
-        password = _credential(args, "password") or getpass.getpass(f"password for {user}: ")
+        password = _password(args, user)
         if args.platform == "mailru":
             cls = ImplicitServerSession if args.grant == "implicit" else PasswordServerSession
             session = cls(app_id, secret, user, password, args.scope, **options)
@@ -209,7 +266,7 @@ def _login(args: argparse.Namespace) -> int:
         session.authorize()
     store = _store(args)
     store.save(session.token)
-    print(json.dumps({"saved": str(store.path), "access_token": mask(session.access_token)}))
+    print_json({"saved": str(store.path), "access_token": mask(session.access_token)})
     return EXIT_OK
 
 
@@ -220,18 +277,18 @@ def _call(args: argparse.Namespace) -> int:
     if args.all and args.raw:
         return _fail(EXIT_USAGE, "--all and --raw do not mix (a listing fails as a whole)",
                      "drop one of them")
-    session = _session(args, pass_error=args.raw)
+    _check_method(args.method)
     params = _parse_params(args.params)
+    session = _session(args, pass_error=args.raw)
     if args.all:
         # JSON Lines: items are printed as they arrive, so a listing of any length streams
         # through `jq` or a pipe in constant memory.
         for item in session.iter(args.method, params, max_items=args.max_items,
                                  page_size=args.page_size):
-            print(json.dumps(item, ensure_ascii=False), flush=False)
+            print_json(item, lines=True)
         sys.stdout.flush()
         return EXIT_OK
-    result = session.call(args.method, params)
-    print(json.dumps(result, ensure_ascii=False, indent=1))
+    print_json(session.call(args.method, params))
     return EXIT_OK
 
 
@@ -241,15 +298,14 @@ def _token(args: argparse.Namespace) -> int:
         existed = store.path.exists()
         if existed:
             store.path.unlink()
-        print(json.dumps({"forgotten": existed, "path": str(store.path)}))
+        print_json({"forgotten": existed, "path": str(store.path)})
         return EXIT_OK
     session = _session(args)
     if args.action == "refresh":
         session.refresh()
     token = session.token
-    shown = {k: (mask(v) if k in ("access_token", "refresh_token", "session_secret_key")
-                 else v) for k, v in token.items()}
-    print(json.dumps(shown, indent=1))
+    print_json({k: (mask(v) if k in ("access_token", "refresh_token", "session_secret_key")
+                    else v) for k, v in token.items()})
     return EXIT_OK
 
 
@@ -263,7 +319,9 @@ def _run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace)
     try:
         return handler(args)
     except _Usage as exc:
-        return _fail(EXIT_USAGE, str(exc), "see: mailru-sync COMMAND --help")
+        return _fail(EXIT_USAGE, str(exc), exc.advice)
+    except _NotLoggedIn as exc:
+        return _fail(EXIT_AUTH, str(exc), "log in first: mailru-sync login")
     except (SessionExpiredError, InvalidGrantError, OAuthError) as exc:
         return _fail(EXIT_AUTH, str(exc), "log in again: mailru-sync login")
     except APIError as exc:
@@ -280,7 +338,20 @@ def _run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    """The ``mailru-sync`` command: parse ``argv`` (default: ``sys.argv[1:]``), run, return the
+    exit code. A closed pipe ends quietly (exit 0) and Ctrl-C exits 130 with one line, as
+    command-line tools do; neither can leave a token file half-written (saves are atomic)."""
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except BrokenPipeError:
+        quiet_closed_stdout()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("\nmailru-sync: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(args_list: list[str]) -> int:
     if args_list[:1] == ["emulator"]:  # the emulator owns its options (and --help)
         from .testing._cli import main as emulator_main
 
@@ -297,7 +368,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from . import demo
 
         return int(demo.main([], platform=args.platform))
-    if getattr(args, "verbose", 0):
+    args.verbose += getattr(args, "verbose_after", 0)
+    if args.verbose:
         logging.basicConfig(
             stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s",
             level=logging.DEBUG if args.verbose > 1 else logging.INFO,

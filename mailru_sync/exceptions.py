@@ -200,10 +200,19 @@ class APIError(Error):
 
 
 class SignatureError(APIError):
-    """Error 104: the signature did not verify. Check the private/secret keys and the circuit."""
+    """Error 104: the signature did not verify. Check the keys the circuit signs with.
+
+    Mail.ru signs with the ``private_key`` (client-server) or the ``secret_key``
+    (server-server); OK with the ``session_secret_key`` (client-server) or the
+    ``app_secret_key`` with the access token (server-server). The hint names the platform's.
+    """
 
     def _hint(self) -> str:
-        return " (check app_id and the private/secret key the session was built with)"
+        if self.platform == "ok":
+            return (" (check app_key and the app secret key (server-server) or the session "
+                    "secret key (client-server) the session was built with)")
+        return (" (check app_id and the private key (client-server) or secret key "
+                "(server-server) the session was built with)")
 
 
 class InvalidApplicationError(APIError):
@@ -234,13 +243,29 @@ class PermissionDeniedError(APIError):
 class RateLimitError(APIError):
     """OK 7/8/9/11/26: flood control or a call limit. Slow down; see ``retry_on_flood``."""
 
+    def _hint(self) -> str:
+        return (" (slow down: rate_limit=N calls a second, or let the session wait and retry "
+                "with retry_on_flood=N)")
+
 
 class ServiceUnavailableError(APIError):
     """Mail.ru 3 / OK 2: the platform is temporarily unavailable; reads are retried."""
 
 
 class UnknownMethodError(APIError):
-    """Mail.ru 2 / OK 3: the platform does not know this method name."""
+    """Mail.ru 2 / OK 3: the platform does not know this method name.
+
+    The message suggests the closest documented method (``did you mean 'friends.get'?``).
+    """
+
+    def _hint(self) -> str:
+        from ._methods import closest_method, methods_reference  # only when one is raised
+
+        suggestion = closest_method(self.method, self.platform)
+        if suggestion:
+            return f" (did you mean {suggestion!r}?)"
+        where = methods_reference(self.platform)
+        return f" (check the method name{': see ' + where if where else ''})"
 
 
 class InvalidParamError(APIError):

@@ -51,11 +51,18 @@ class StoreError(Error):
 class TokenStore(Protocol):
     """What ``store=`` accepts."""
 
-    def load(self) -> dict[str, Any] | None: ...
+    def load(self) -> dict[str, Any] | None:
+        """The saved token data, or ``None`` when nothing is saved yet."""
+        ...
 
-    def save(self, token: Mapping[str, Any]) -> None: ...
+    def save(self, token: Mapping[str, Any]) -> None:
+        """Keep ``token`` (the session's :attr:`token` dict), replacing what was saved."""
+        ...
 
-    def lock(self) -> contextlib.AbstractContextManager[Any]: ...
+    def lock(self) -> contextlib.AbstractContextManager[Any]:
+        """A lock shared by every session using this store, held around a refresh so that
+        only one of them (thread or process) spends the refresh token."""
+        ...
 
 
 def _encode(token: Mapping[str, Any]) -> str:
@@ -95,15 +102,18 @@ class MemoryStore:
         self._lock = threading.RLock()
 
     def load(self) -> dict[str, Any] | None:
+        """The token kept in memory (a copy), or ``None``."""
         with self._lock:
             return None if self._token is None else dict(self._token)
 
     def save(self, token: Mapping[str, Any]) -> None:
+        """Keep a checked copy of ``token`` in memory."""
         checked = _checked(token)
         with self._lock:
             self._token = checked
 
     def lock(self) -> contextlib.AbstractContextManager[Any]:
+        """This store's re-entrant lock: serializes refreshes within this process."""
         return self._lock
 
     def __repr__(self) -> str:
@@ -132,6 +142,7 @@ class FileStore:
         self._thread_lock = threading.RLock()
 
     def load(self) -> dict[str, Any] | None:
+        """The token read from the file, or ``None`` when the file does not exist."""
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -141,6 +152,7 @@ class FileStore:
         return _decode(text, f"the file {self.path}")
 
     def save(self, token: Mapping[str, Any]) -> None:
+        """Write ``token`` atomically (temporary file, fsync, rename), mode 0600."""
         payload = _encode(token)
         folder = self.path.parent
         try:
@@ -162,6 +174,7 @@ class FileStore:
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
+        """``flock`` on ``<path>.lock``, waited for at most ``lock_timeout`` seconds."""
         import fcntl  # POSIX only; imported here so the module loads everywhere
 
         with self._thread_lock:
@@ -215,15 +228,18 @@ class RedisStore:
         self.lock_wait = float(lock_wait)
 
     def load(self) -> dict[str, Any] | None:
+        """The token stored under :attr:`key`, or ``None``."""
         raw = self._redis("read", lambda: self.client.get(self.key))
         return None if raw is None else _decode(raw, f"Redis key {self.key!r}")
 
     def save(self, token: Mapping[str, Any]) -> None:
+        """Store ``token`` under :attr:`key` (one SET: readers never see half of it)."""
         payload = _encode(token)
         self._redis("write", lambda: self.client.set(self.key, payload))
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
+        """A Redis lock on ``<key>:refresh-lock`` (expires after ``lock_timeout``)."""
         lock = self.client.lock(
             f"{self.key}:refresh-lock", timeout=self.lock_timeout,
             blocking_timeout=self.lock_wait,

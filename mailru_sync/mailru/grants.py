@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import requests
 
+from .._autologin import AuthorizeOnFirstCall
 from .._keys import check_login_email, require_key
 from .._redact import SecretAttribute
 from .sessions import MailruSession, full_scope
@@ -48,7 +49,7 @@ _Refresh = TypeVar("_Refresh", bound="RefreshSession")
 # --- authorization code ----------------------------------------------------------------------
 
 
-class CodeSession(MailruSession):
+class CodeSession(AuthorizeOnFirstCall, MailruSession):
     """Authorization-code grant: exchange the ``code`` your redirect URI received.
 
     ``redirect_uri`` must be the one the authorization URL used (default:
@@ -79,7 +80,8 @@ class CodeSession(MailruSession):
         owner = type(self).__name__
         #: The single-use authorization code (never shown in messages or repr).
         self.code = require_key(
-            "code", code, owner=owner, hint="the code from the redirect's query string"
+            "code", code, owner=owner, platform="mailru",
+            hint="the code from the redirect's query string",
         )
         self._remember_secrets(self.code)
         #: Redirect URI sent with the code; must equal the authorization request's.
@@ -149,7 +151,7 @@ class CodeServerSession(CodeSession):
 # --- implicit (login dialogs) ----------------------------------------------------------------
 
 
-class ImplicitSession(MailruSession):
+class ImplicitSession(AuthorizeOnFirstCall, MailruSession):
     """Implicit grant: log in with the user's e-mail and password through Mail.ru's dialogs.
 
     ``scope`` defaults to :func:`~mailru_sync.full_scope` (``''`` requests none);
@@ -268,7 +270,7 @@ class ImplicitServerSession(ImplicitSession):
 # --- password grant --------------------------------------------------------------------------
 
 
-class PasswordSession(MailruSession):
+class PasswordSession(AuthorizeOnFirstCall, MailruSession):
     """Password grant at the token endpoint (Mail.ru enables it per app, on request).
 
     ``scope`` defaults to :func:`~mailru_sync.full_scope` (``''`` sends none).
@@ -374,7 +376,7 @@ class PasswordServerSession(PasswordSession):
 # --- refresh grant ---------------------------------------------------------------------------
 
 
-class RefreshSession(MailruSession):
+class RefreshSession(AuthorizeOnFirstCall, MailruSession):
     """Refresh grant: a new access token from a stored ``refresh_token``."""
 
     def __init__(
@@ -400,6 +402,7 @@ class RefreshSession(MailruSession):
             "refresh_token",
             refresh_token,
             owner=owner,
+            platform="mailru",
             hint="the refresh token an earlier grant returned",
         )
         self._remember_secrets(self.refresh_token)

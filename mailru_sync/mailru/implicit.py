@@ -33,6 +33,7 @@ from ..exceptions import (
     OAuthError,
     UnexpectedPageError,
 )
+from .address import parseaddr
 
 if TYPE_CHECKING:
     from .._browser import Browser, Page, Redirected
@@ -61,13 +62,6 @@ def _origins(session: MailruSession) -> frozenset[str]:
         session,
         (cls.AUTHORIZE_URL, cls.LOGIN_URL, cls.CODE_TOKEN_URL, cls.TOKEN_URL, cls.API_URL),
     )
-
-
-def _split_email(email: str) -> tuple[str, str]:
-    local, at, domain = email.strip().rpartition("@")
-    if not at or not local or not domain:
-        return email.strip(), ""
-    return local, domain.lower()
 
 
 def implicit_login(
@@ -171,7 +165,7 @@ def _check_refusals(session: MailruSession, browser: Browser, page: Page) -> Non
 
 def _login_fields(form: Form, email: str, passwd: str) -> dict[str, str]:
     fields = dict(form.fields)
-    local, domain = _split_email(email)
+    local, domain = parseaddr(email)
     login_name = "Login" if "Login" in form.types else _first_text_field(form)
     password_name = "Password" if "Password" in form.types else form.field_of_type("password")
     options = form.options.get("Domain")

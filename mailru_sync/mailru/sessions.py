@@ -81,7 +81,7 @@ class MailruSession(BaseSession):
         redact = Redactor()
         self._dialect = MailruDialect(
             redact,
-            check_app_id(app_id, owner=owner),
+            check_app_id(app_id, owner=owner, platform="mailru"),
             check_hex_key("private_key", private_key, owner=owner),
             check_hex_key("secret_key", secret_key, owner=owner),
             self.circuit_rule,
@@ -319,7 +319,7 @@ class TokenSession(MailruSession):
             **options,
         )
         owner = type(self).__name__
-        token = check_key("access_token", access_token, owner=owner)
+        token = check_key("access_token", access_token, owner=owner, platform="mailru")
         self.uid = "" if uid is None else str(uid).strip()
         if token:
             self.access_token = token

@@ -19,7 +19,8 @@ from typing import Any, TypeVar
 
 import requests
 
-from .._keys import require_key
+from .._autologin import AuthorizeOnFirstCall
+from .._keys import check_key, require_key
 from .._redact import SecretAttribute
 from ..exceptions import ConfigurationError
 from .sessions import OkSession
@@ -53,7 +54,7 @@ def _require_secret(session: OkSession, grant: str) -> None:
 # --- authorization code ----------------------------------------------------------------------
 
 
-class CodeSession(OkSession):
+class CodeSession(AuthorizeOnFirstCall, OkSession):
     """Authorization-code grant: exchange the ``code`` your redirect URI received.
 
     Needs ``app_secret_key`` (OK's client_secret). ``redirect_uri`` must be the one the
@@ -87,7 +88,8 @@ class CodeSession(OkSession):
         _require_secret(self, "authorization-code")
         #: The single-use authorization code (never shown in messages or repr).
         self.code = require_key(
-            "code", code, owner=owner, hint="the code from the redirect's query string"
+            "code", code, owner=owner, platform="ok",
+            hint="the code from the redirect's query string",
         )
         self._remember_secrets(self.code)
         #: Redirect URI sent with the code; must equal the authorization request's.
@@ -109,12 +111,13 @@ class CodeServerSession(CodeSession):
 # --- implicit (login dialogs) ----------------------------------------------------------------
 
 
-class ImplicitSession(OkSession):
+class ImplicitSession(AuthorizeOnFirstCall, OkSession):
     """Implicit grant: log in with the user's login and password through OK's dialogs.
 
     ``login`` is a phone number, e-mail or login name. ``scope`` is ``;``-separated (empty:
-    ``VALUABLE_ACCESS``); ``redirect_uri`` defaults to :attr:`default_redirect_uri`; ``state``
-    is sent and checked when given. See :meth:`login_implicit`.
+    ``VALUABLE_ACCESS``; ``permissions=`` is aiookru's name for it); ``redirect_uri`` defaults
+    to :attr:`default_redirect_uri`; ``state`` is sent and checked when given. See
+    :meth:`login_implicit`.
     """
 
     _passwd = SecretAttribute()  # redacted however it is set
@@ -132,6 +135,8 @@ class ImplicitSession(OkSession):
         format: str = "json",
         pass_error: bool = False,
         session: requests.Session | None = None,
+        *,
+        permissions: str | None = None,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -144,6 +149,13 @@ class ImplicitSession(OkSession):
             **options,
         )
         owner = type(self).__name__
+        if permissions is not None:  # aiookru's name for the scope (which it ignored)
+            if scope:
+                raise ConfigurationError(
+                    f"{owner}: pass the permissions as scope= or as permissions= (aiookru's "
+                    "name), not both"
+                )
+            scope = check_key("permissions", permissions, owner=owner, platform="ok")
         #: The user's login (phone, e-mail or login name).
         self.login = require_key(
             "login", login, owner=owner, hint="the user's phone, e-mail or login name",
@@ -216,7 +228,7 @@ class ImplicitServerSession(ImplicitSession):
 # --- auth.login ------------------------------------------------------------------------------
 
 
-class PasswordSession(OkSession):
+class PasswordSession(AuthorizeOnFirstCall, OkSession):
     """Password login through the ``auth.login`` method (see :meth:`login_with_password`).
 
     With ``app_secret_key`` the call is signed with it and API calls sign server-server;
@@ -296,7 +308,7 @@ class PasswordClientSession(PasswordSession):
 # --- refresh grant ---------------------------------------------------------------------------
 
 
-class RefreshSession(OkSession):
+class RefreshSession(AuthorizeOnFirstCall, OkSession):
     """Refresh grant: a new access token from a stored ``refresh_token`` (needs the app secret)."""
 
     def __init__(
@@ -325,6 +337,7 @@ class RefreshSession(OkSession):
             "refresh_token",
             refresh_token,
             owner=owner,
+            platform="ok",
             hint="the refresh token the code grant returned",
         )
         self._remember_secrets(self.refresh_token)

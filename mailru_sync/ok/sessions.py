@@ -70,13 +70,13 @@ class OkSession(BaseSession):
                 "format='json' or leave it out"
             )
         owner = type(self).__name__
-        app_key = check_key("app_key", app_key, owner=owner)
+        app_key = check_key("app_key", app_key, owner=owner, platform="ok")
         redact = Redactor()
         self._dialect = OkDialect(
             redact,
-            check_app_id(app_id, owner=owner),
+            check_app_id(app_id, owner=owner, platform="ok"),
             app_key,
-            check_key("app_secret_key", app_secret_key, owner=owner),
+            check_key("app_secret_key", app_secret_key, owner=owner, platform="ok"),
             self.circuit_rule,
         )
         super().__init__(self._dialect, redact, **options)
@@ -302,8 +302,10 @@ class TokenSession(OkSession):
             **options,
         )
         owner = type(self).__name__
-        self.access_token = check_key("access_token", access_token, owner=owner)
-        self.session_secret_key = check_key("session_secret_key", session_secret_key, owner=owner)
+        self.access_token = check_key("access_token", access_token, owner=owner, platform="ok")
+        self.session_secret_key = check_key(
+            "session_secret_key", session_secret_key, owner=owner, platform="ok"
+        )
         if self.access_token or self.session_secret_key or not restores_token(options):
             self.circuit = self._dialect.resolve_circuit(owner, self.access_token)
 
