@@ -11,7 +11,6 @@ from __future__ import annotations
 import bisect
 import collections
 import importlib
-import json
 import re
 import subprocess
 import sys
@@ -30,6 +29,8 @@ from tests.scale.cluster import ROOT, Worker, redis_on_port, worker_env, workers
 RATE = 40
 #: Bounds that only stop a hung run (never a speed assertion).
 RESULT_TIMEOUT = 120.0
+#: Every note these tests post starts so, to tell them from the emulator's seeded topics.
+NOTE = "celery note "
 
 
 @pytest.fixture
@@ -80,12 +81,12 @@ def _token_requests(emu: OkEmulator) -> int:
 
 
 def _posted_texts(emu: OkEmulator) -> collections.Counter[str]:
-    """Notes the emulator actually posted (flood-refused attempts never ran, so not counted)."""
-    texts: collections.Counter[str] = collections.Counter()
-    for request in _api_calls(emu, "mediatopic.post"):
-        if request.fault is None:
-            texts[json.loads(request.params["attachment"])["media"][0]["text"]] += 1
-    return texts
+    """The notes of these tests that exist at the platform (its world, not its request log:
+    a flood-refused attempt never ran, a hung one ran after its client died)."""
+    with emu.world_lock:
+        media = [block for topic in emu.world.topics.values() for block in topic.media]
+    return collections.Counter(str(block["text"]) for block in media
+                               if str(block.get("text", "")).startswith(NOTE))
 
 
 def _busiest_second(times: list[float]) -> int:
@@ -145,18 +146,18 @@ def test_example_smoke_read_flood_retry_and_write_once(
         assert emu.pending_faults == 0
         assert len(re.findall(r"ok\.read\[[0-9a-f-]{36}\] retry", worker.text())) == 2
 
-        done = example.post_note.delay(emu.user.uid, "w-1", "hello").get(timeout=60)
+        done = example.post_note.delay(emu.user.uid, "w-1", NOTE + "hello").get(timeout=60)
         assert done["state"] == "done" and done["topic_id"] in emu.world.topics
-        again = example.post_note.delay(emu.user.uid, "w-1", "hello").get(timeout=60)
+        again = example.post_note.delay(emu.user.uid, "w-1", NOTE + "hello").get(timeout=60)
         assert again["duplicate"] is True and again["topic_id"] == done["topic_id"]
-        assert _posted_texts(emu) == {"hello": 1}
+        assert _posted_texts(emu) == {NOTE + "hello": 1}
         assert example.write_status("w-1")["state"] == "done"
         assert example.write_status("never-sent") is None
 
         refused = example.read.delay(emu.user.uid, "mediatopic.post", {"attachment": "{}"})
         with pytest.raises(ValueError, match="changes state"):
             refused.get(timeout=60, propagate=True)
-    assert _posted_texts(emu) == {"hello": 1}
+    assert _posted_texts(emu) == {NOTE + "hello": 1}
 
 
 def test_two_workers_rate_refresh_writes_once_and_sigkill_loses_no_read(
@@ -169,7 +170,7 @@ def test_two_workers_rate_refresh_writes_once_and_sigkill_loses_no_read(
     with workers(["alpha", "beta"], env, tmp_path) as (alpha, beta):
         # Writes first, so that all of them are done before the kill below (see the last
         # assertions for what a write whose worker died looks like instead).
-        writes = {f"write-{n}": example.post_note.delay(uid, f"write-{n}", f"note {n}")
+        writes = {f"write-{n}": example.post_note.delay(uid, f"write-{n}", f"{NOTE}{n}")
                   for n in range(20)}
         reads = [example.read.delay(uid, "users.getCurrentUser") for _ in range(200)]
 
@@ -201,7 +202,7 @@ def test_two_workers_rate_refresh_writes_once_and_sigkill_loses_no_read(
     assert emu.pending_faults == 0
 
     # Each of the 20 writes happened exactly once at the platform.
-    assert _posted_texts(emu) == {f"note {n}": 1 for n in range(20)}
+    assert _posted_texts(emu) == {f"{NOTE}{n}": 1 for n in range(20)}
     assert all(o["state"] == "done" and o["topic_id"] in emu.world.topics
                for o in outcomes.values())
     assert len({o["topic_id"] for o in outcomes.values()}) == 20
@@ -214,3 +215,33 @@ def test_two_workers_rate_refresh_writes_once_and_sigkill_loses_no_read(
     # A worker killed mid-request resets its connection; that is the client dying, not an
     # emulator failure (reported as a finding: the emulator logs peer resets as errors).
     assert [e for e in emu.errors if "ConnectionResetError" not in e] == []
+
+
+def test_a_write_whose_worker_died_is_reported_never_rerun(
+    example: ModuleType, ok_emulator: OkEmulator, redis_url: str, tmp_path: Path
+) -> None:
+    """A read and a write both in flight when their worker is SIGKILLed: the read runs again on
+    the next worker; the write (acknowledged when it started) does not, and stays 'started'."""
+    import redis
+
+    emu = ok_emulator
+    env = _env(redis_url, emu, OK_RATE="20", VISIBILITY_TIMEOUT="3")
+    emu.fail_next(2, "hang", seconds=4.0)  # both calls reach the platform, then hang
+    with workers(["doomed"], env, tmp_path) as (doomed,):
+        write = example.post_note.delay(emu.user.uid, "w-dies", NOTE + "in flight")
+        read = example.read.delay(emu.user.uid, "users.getCurrentUser")
+        _wait("both calls in flight", lambda: len([r for r in _api_calls(emu)
+                                                   if r.fault == "hang"]) == 2)
+        doomed.kill()
+    with workers(["heir"], env, tmp_path) as (heir,):
+        assert read.get(timeout=RESULT_TIMEOUT)["uid"] == emu.user.uid  # redelivered, rerun
+        assert "ok.post_note[" not in heir.text()  # never delivered again
+        unacked = redis.Redis.from_url(redis_url)
+        _wait("nothing left to redeliver", lambda: unacked.hlen("unacked") == 0, 30)
+        unacked.close()
+    status = example.write_status("w-dies")
+    assert status is not None and status["state"] == "started"  # outcome unknown: reported
+    assert write.state == "STARTED"
+    # The platform ran the hung write after its client died: it exists, once, never twice.
+    _wait("the hung write to finish", lambda: _posted_texts(emu) == {NOTE + "in flight": 1}, 30)
+    assert [r.fault for r in _api_calls(emu, "mediatopic.post")] == ["hang"]
