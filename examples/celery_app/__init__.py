@@ -7,19 +7,21 @@ never retried blindly.
 
 Run against the emulator (from the repository root, after ``pip install -e '.[test]'``)::
 
-    redis-server --port 6379 &                      # or any Redis; REDIS_URL points at it
-    python -m mailru_sync emulator --platform ok    # note its "url"
-    export REDIS_URL=redis://localhost:6379/0 OK_BASE_URL=http://localhost:PORT OK_RATE=5
+    redis-server --port 6379 &
+    python -m mailru_sync emulator --platform ok --port 8081 &
+    export REDIS_URL=redis://localhost:6379/0 OK_BASE_URL=http://localhost:8081 OK_RATE=5
     celery -A examples.celery_app worker --pool=prefork --concurrency=2 --loglevel=INFO
 
 Against the real platform, leave ``OK_BASE_URL`` unset and set ``OK_APP_ID``, ``OK_APP_KEY`` and
-``OK_APP_SECRET_KEY``. Then, from Python (the login stores the user's token first)::
+``OK_APP_SECRET_KEY``. Then, from Python, with ``session`` a logged-in ``mailru_sync.ok``
+session for user ``uid`` (the sample of docs/celery.rst, which the tests run)::
 
     from examples.celery_app import post_note, read, save_login, write_status
-    save_login(uid, session.token)        # after the user's OAuth login
-    read.delay(uid, "users.getCurrentUser").get(timeout=30)
-    post_note.delay(uid, "welcome-" + uid, "Hello from Celery").get(timeout=30)
-    write_status("welcome-" + uid)        # {'state': 'done', 'topic_id': ...}
+
+    save_login(uid, session.token)  # once, after the user's OAuth login
+    me = read.delay(uid, "users.getCurrentUser").get(timeout=30)
+    outcome = post_note.delay(uid, f"welcome-{uid}", "Hello from Celery").get(timeout=30)
+    print(me["uid"] == uid, outcome["state"], write_status(f"welcome-{uid}")["state"])
 
 Celery is needed by this example only (it is in the ``test`` extra), never by mailru_sync.
 """

@@ -11,8 +11,9 @@ the caller. Before calling the platform the task claims ``ok:write:<write_id>`` 
 claim is released only when the platform certainly did not run the call -- flood control
 refused it, or the connection failed before the request was sent -- and then the task is
 retried. Anything else leaves a record that :func:`write_status` reports: ``done`` with the
-topic id, ``failed`` with the platform's error, or ``started`` for a write whose worker died
-or whose answer was lost: look at the user's feed before posting it again.
+topic id, ``failed`` with the platform's error, ``unknown`` when the request was sent but its
+answer was lost, or ``started`` for a write whose worker died mid-call. For the last two, look
+at the user's feed before posting again: the platform may have run it.
 
 A ``RateLimitError`` never puts a worker to sleep: the task is rescheduled with
 ``self.retry(countdown=...)`` and the pool process takes the next message meanwhile.
@@ -86,8 +87,9 @@ def _record(write_id: str, **fields: Any) -> dict[str, Any]:
 
 
 def write_status(write_id: str) -> dict[str, Any] | None:
-    """What became of a write: ``None`` (never started), or its record (``state`` is
-    ``started``, ``done`` or ``failed``)."""
+    """What became of a write: ``None`` (never started, or refused unprocessed until the
+    retries ran out), or its record (``state`` is ``started``, ``done``, ``failed`` or
+    ``unknown``)."""
     raw = redis_client().get(_record_key(write_id))
     return None if raw is None else dict(json.loads(raw))
 
@@ -106,8 +108,9 @@ def post_note(self: Task, uid: str, write_id: str, text: str) -> dict[str, Any]:
         redis_client().delete(_record_key(write_id))
         raise self.retry(countdown=_countdown(self), exc=exc) from None
     except TransportError as exc:
-        if exc.may_have_reached:
-            raise  # the claim stays 'started': the post may exist, a person must look
+        if exc.may_have_reached:  # sent, answer lost: the post may exist, a person must look
+            _record(write_id, state="unknown", error=f"{type(exc).__name__}: {exc}")
+            raise
         redis_client().delete(_record_key(write_id))  # never sent: safe to try again
         raise self.retry(countdown=_countdown(self), exc=exc) from None
     except mailru_sync.APIError as exc:

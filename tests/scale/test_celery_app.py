@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import bisect
 import collections
+import contextlib
 import importlib
+import io
 import re
 import subprocess
 import sys
@@ -23,6 +25,7 @@ from typing import Any
 import pytest
 
 from mailru_sync.testing import OkEmulator
+from tests.scale.celery_docs import DOC, executed_block
 from tests.scale.cluster import ROOT, Worker, redis_on_port, worker_env, workers
 
 #: The app-wide limit of the scale test, calls per second.
@@ -117,6 +120,29 @@ def _wait(what: str, predicate: Any, timeout: float = RESULT_TIMEOUT) -> None:
         time.sleep(0.2)
 
 
+def _run_usage_sample(emu: OkEmulator) -> None:
+    """docs/celery.rst's usage sample as written, with a logged-in session for the user."""
+    import mailru_sync.ok as ok
+
+    block = executed_block()
+    user = emu.user
+    session = ok.ServerSession(
+        emu.app.app_id, emu.app.app_key, emu.app.app_secret_key, user.access_token,
+        base_url=emu.url, token={"access_token": user.access_token,
+                                 "refresh_token": user.refresh_token,
+                                 "session_secret_key": user.session_secret_key},
+    )
+    namespace: dict[str, Any] = {"uid": user.uid, "session": session}
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile("\n" * (block.line - 1) + block.code, str(DOC), "exec"), namespace)
+    assert out.getvalue().split() == ["True", "done", "done"]
+    with emu.world_lock:
+        posted = [b for t in emu.world.topics.values() for b in t.media
+                  if b.get("text") == "Hello from Celery"]
+    assert len(posted) == 1
+
+
 def test_celery_is_no_runtime_dependency() -> None:
     probe = ("import sys, mailru_sync, mailru_sync.ok, mailru_sync.stores; "
              "print(sorted(m for m in ('celery', 'kombu', 'redis') if m in sys.modules))")
@@ -138,6 +164,7 @@ def test_example_smoke_read_flood_retry_and_write_once(
     emu = ok_emulator
     env = _env(redis_url, emu, OK_RATE="20", FLOOD_COUNTDOWN="0.2")
     with workers(["smoke"], env, tmp_path) as (worker,):
+        _run_usage_sample(emu)
         me = example.read.delay(emu.user.uid, "users.getCurrentUser").get(timeout=60)
         assert me["uid"] == emu.user.uid
         emu.flood_next(2)  # the next two calls are refused by flood control
@@ -154,10 +181,17 @@ def test_example_smoke_read_flood_retry_and_write_once(
         assert example.write_status("w-1")["state"] == "done"
         assert example.write_status("never-sent") is None
 
+        emu.fail_next(1, "reset_after")  # the platform posts it, then the connection drops
+        lost = example.post_note.delay(emu.user.uid, "w-2", NOTE + "answer lost")
+        with pytest.raises(Exception, match="may have processed this write"):
+            lost.get(timeout=60, propagate=True)
+        assert example.write_status("w-2")["state"] == "unknown"  # reported, not resent
+        assert _posted_texts(emu)[NOTE + "answer lost"] == 1
+
         refused = example.read.delay(emu.user.uid, "mediatopic.post", {"attachment": "{}"})
         with pytest.raises(ValueError, match="changes state"):
             refused.get(timeout=60, propagate=True)
-    assert _posted_texts(emu) == {NOTE + "hello": 1}
+    assert _posted_texts(emu) == {NOTE + "hello": 1, NOTE + "answer lost": 1}
 
 
 def test_two_workers_rate_refresh_writes_once_and_sigkill_loses_no_read(
