@@ -105,3 +105,9 @@ def worker_env(redis_url: str, base_url: str, **extra: str) -> dict[str, str]:
     env.update({"REDIS_URL": redis_url, "OK_BASE_URL": base_url, "PYTHONUNBUFFERED": "1"})
     env.update(extra)
     return env
+
+
+def pool_processes(worker: Worker) -> list[int]:
+    """The worker's prefork children (Linux ``/proc``), to kill one without its parent."""
+    path = Path(f"/proc/{worker.proc.pid}/task/{worker.proc.pid}/children")
+    return [int(pid) for pid in path.read_text().split()]

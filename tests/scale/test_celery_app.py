@@ -13,7 +13,9 @@ import collections
 import contextlib
 import importlib
 import io
+import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -26,7 +28,14 @@ import pytest
 
 from mailru_sync.testing import OkEmulator
 from tests.scale.celery_docs import DOC, executed_block
-from tests.scale.cluster import ROOT, Worker, redis_on_port, worker_env, workers
+from tests.scale.cluster import (
+    ROOT,
+    Worker,
+    pool_processes,
+    redis_on_port,
+    worker_env,
+    workers,
+)
 
 #: The app-wide limit of the scale test, calls per second.
 RATE = 40
@@ -278,4 +287,34 @@ def test_a_write_whose_worker_died_is_reported_never_rerun(
     assert write.state == "STARTED"
     # The platform ran the hung write after its client died: it exists, once, never twice.
     _wait("the hung write to finish", lambda: _posted_texts(emu) == {NOTE + "in flight": 1}, 30)
+    assert [r.fault for r in _api_calls(emu, "mediatopic.post")] == ["hang"]
+
+
+def test_a_dead_pool_process_requeues_its_read_at_once_and_fails_its_write(
+    example: ModuleType, ok_emulator: OkEmulator, redis_url: str, tmp_path: Path
+) -> None:
+    """Only the pool processes die (as under the OOM killer); their worker lives on.
+
+    The visibility timeout is far longer than the test may take, so a read that comes back came
+    back through ``task_reject_on_worker_lost``, not through Redis's redelivery."""
+    emu = ok_emulator
+    env = _env(redis_url, emu, OK_RATE="20", VISIBILITY_TIMEOUT="3600")
+    emu.fail_next(2, "hang", seconds=3.0)
+    with workers(["survivor"], env, tmp_path) as (worker,):
+        write = example.post_note.delay(emu.user.uid, "w-oom", NOTE + "oom")
+        read = example.read.delay(emu.user.uid, "users.getCurrentUser")
+        _wait("both calls in flight", lambda: len([r for r in _api_calls(emu)
+                                                   if r.fault == "hang"]) == 2)
+        children = pool_processes(worker)
+        assert len(children) == 2
+        for pid in children:
+            os.kill(pid, signal.SIGKILL)
+        assert read.get(timeout=RESULT_TIMEOUT)["uid"] == emu.user.uid
+        from billiard.exceptions import WorkerLostError
+
+        with pytest.raises(WorkerLostError, match="signal 9"):  # failed, not requeued
+            write.get(timeout=RESULT_TIMEOUT, propagate=True)
+        assert worker.proc.poll() is None  # the worker itself lived on
+    assert example.write_status("w-oom")["state"] == "started"  # reported, never rerun
+    _wait("the hung write to finish", lambda: _posted_texts(emu) == {NOTE + "oom": 1}, 30)
     assert [r.fault for r in _api_calls(emu, "mediatopic.post")] == ["hang"]
