@@ -17,6 +17,7 @@ from urllib.parse import urlencode, urlsplit
 
 from . import _mailru_pages as pages
 from . import _mailru_xml as xml_format
+from ._client_auth import ClientAuthError, client_credentials, uses_basic
 from ._mailru_api import (
     ERROR_MESSAGES,
     METHODS,
@@ -225,6 +226,13 @@ class MailruEmulator(BaseEmulator):
         return EmulatorResponse.json(
             {"error": {"error_code": code, "error_msg": text}}, CONTENT_TYPE
         )
+
+    def fault_error(self, request: EmulatorRequest, code: int) -> EmulatorResponse:
+        """Injected API errors answer XML to ``format=xml`` like the real errors do."""
+        resp = self.api_error(code)
+        if xml_format.wants_xml(request.params):
+            return xml_format.as_xml(resp, request.params.get("method", ""))
+        return resp
 
     def dispatch(self, request: EmulatorRequest) -> EmulatorResponse:
         if request.path in API_PATHS:
@@ -497,15 +505,21 @@ class MailruEmulator(BaseEmulator):
         """POST /oauth/token: authorization_code, password and refresh_token grants."""
         if request.method != "POST":
             return self._oauth_error("invalid_request", "the token endpoint requires POST")
-        params = request.params
+        try:
+            client_id, client_secret = client_credentials(request.headers, request.params)
+        except ClientAuthError as exc:
+            return self._oauth_error(exc.error, str(exc))
+        params = {**request.params, "client_id": client_id, "client_secret": client_secret}
         for name in ("grant_type", "client_id", "client_secret"):
             if not params.get(name):
                 return self._oauth_error("invalid_request", f"missing parameter: {name}")
         app = self.app
-        if params["client_id"] != str(app.app_id):
-            return self._oauth_error("invalid_client", "unknown client_id", 401)
-        if params["client_secret"] not in (app.secret_key, app.private_key):
-            return self._oauth_error("invalid_client", "wrong client_secret", 401)
+        if client_id != str(app.app_id) or client_secret not in (app.secret_key, app.private_key):
+            what = "unknown client_id" if client_id != str(app.app_id) else "wrong client_secret"
+            resp = self._oauth_error("invalid_client", what, 401)
+            if uses_basic(request.headers):  # RFC 6749 §5.2: 401 names the scheme used
+                resp.headers.append(("WWW-Authenticate", 'Basic realm="oauth"'))
+            return resp
         grant = {
             "authorization_code": self._grant_code,
             "password": self._grant_password,

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from . import _ok_api as api
 from . import _ok_upload as uploads
+from ._client_auth import ClientAuthError, client_credentials, uses_basic
 from ._ok_pages import blank_page, blocked_page, error_page, login_page, permissions_page
 from ._ok_world import (
     ALL_SCOPES,
@@ -123,10 +124,18 @@ class OkEmulator(BaseEmulator):
         code_ttl: float = 600.0,
         fail_scope: str = "api",
         redirect_uris: Iterable[str] = (),
+        strict_session_secrets: bool = False,
     ) -> None:
         super().__init__(host, port, latency_ms=latency_ms, fail_rate=fail_rate, seed=seed,
                          token_ttl=token_ttl, code_ttl=code_ttl, fail_scope=fail_scope,
                          redirect_uris=redirect_uris)
+        #: When true, a session opened by ``auth.login`` (whose ``session_secret_key`` is random,
+        #: not md5(session_key + app_secret_key)) accepts only signatures made with its own
+        #: session secret; the server-server secret is refused with 104 there. OAuth tokens
+        #: accept both either way: OK derives their session secret as that md5, so the two
+        #: circuits sign alike. Off by default while clients sign ``auth.login`` sessions
+        #: server-server (see docs/emulator_divergences.rst).
+        self.strict_session_secrets = strict_session_secrets
         self.world: OkWorld = build_world(seed)
         self._register_seed_sessions()
 
@@ -422,13 +431,20 @@ class OkEmulator(BaseEmulator):
             return _oauth_json("invalid_request", "grant_type is missing", 400)
         if grant_type not in ("authorization_code", "refresh_token"):
             return _oauth_json("unsupported_grant_type", f"grant_type {grant_type!r}", 400)
-        client_id = params.get("client_id", "")
-        client_secret = params.get("client_secret", "")
+        try:
+            client_id, client_secret = client_credentials(request.headers, params)
+        except ClientAuthError as exc:
+            return _oauth_json(exc.error, str(exc), 400)
         if not client_id or not client_secret:
-            return _oauth_json("invalid_request", "client_id and client_secret are required", 400)
+            return _oauth_json("invalid_request", "client_id and client_secret are required (in "
+                               "the body or as Authorization: Basic)", 400)
         app = self.world.app
         if client_id != str(app.app_id) or client_secret != app.app_secret_key:
-            return _oauth_json("invalid_client", "unknown client_id or wrong client_secret", 400)
+            resp = _oauth_json("invalid_client", "unknown client_id or wrong client_secret", 400)
+            if uses_basic(request.headers):  # RFC 6749 §5.2: Basic failures answer 401
+                resp.status = 401
+                resp.headers.append(("WWW-Authenticate", 'Basic realm="oauth"'))
+            return resp
         if grant_type == "authorization_code":
             return self._code_grant(params, client_id)
         return self._refresh_grant(params)

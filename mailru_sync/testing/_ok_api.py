@@ -30,6 +30,8 @@ from ._server import IssuedToken
 
 #: Key of the OK signing secret in :attr:`IssuedToken.extra`.
 SECRET_KEY = "session_secret_key"
+#: Token extra naming how the session was opened: ``auth.login`` sessions have a random secret.
+OPENED_BY = "opened_by"
 
 #: Content type of every OK JSON answer (protocol-notes §2.4).
 JSON_CONTENT_TYPE = "application/json;charset=utf-8"
@@ -116,6 +118,7 @@ class OkBackend(Protocol):
     """What the API needs from the emulator: the world and the shared token store."""
 
     world: OkWorld
+    strict_session_secrets: bool
 
     def find_token(self, token: str) -> IssuedToken | None: ...
 
@@ -811,6 +814,21 @@ def _signature_ok(params: Mapping[str, str], received: str, secrets: Iterable[st
                for candidate in candidates for secret in secrets)
 
 
+def _accepted_secrets(
+    backend: OkBackend, token: IssuedToken, app_secret_key: str
+) -> tuple[str, ...]:
+    """The secrets a signature in ``token``'s session may be made with.
+
+    An OAuth token's session_secret_key is md5(access_token + app_secret_key), so client-server
+    and server-server signatures coincide and both are accepted. An ``auth.login`` session's
+    secret is random: under ``strict_session_secrets`` only that secret signs for it.
+    """
+    own = token.extra.get(SECRET_KEY, "")
+    if backend.strict_session_secrets and token.extra.get(OPENED_BY) == "auth.login":
+        return (own,)
+    return own, server_secret(token.token, app_secret_key)
+
+
 def call(
     backend: OkBackend,
     path: str,
@@ -863,8 +881,7 @@ def call(
             raise OkApiError(102, "Session is unknown or expired")
         if not received:
             raise OkApiError(104, "sig is missing")
-        secrets = (token.extra.get(SECRET_KEY, ""),
-                   server_secret(token_value, app.app_secret_key))
+        secrets = _accepted_secrets(backend, token, app.app_secret_key)
         if not _signature_ok(params, received, secrets):
             raise OkApiError(104)
         if not backend.token_alive(token):
@@ -903,6 +920,7 @@ def auth_login(backend: OkBackend, params: Mapping[str, str], *, api_server: str
     # A password login is the user acting in person: the session carries every permission.
     record = backend.issue_ok_token(profile.uid, ALL_SCOPES,
                                     session_secret_key=world.random_hex())
+    record.extra[OPENED_BY] = "auth.login"
     result: dict[str, object] = {
         "uid": profile.uid,
         "session_key": record.token,

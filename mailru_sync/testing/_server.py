@@ -839,7 +839,15 @@ class BaseEmulator:
         with self._lock:
             self._connections.discard(conn)
 
-    def _fault_response(self, fault: Fault) -> EmulatorResponse | None:
+    def fault_error(self, request: EmulatorRequest, code: int) -> EmulatorResponse:
+        """The API error an injected flood or service-unavailable fault answers to ``request``.
+
+        A platform whose API speaks several formats overrides this so a fault answers in the
+        format the request asked for, as the platform's real errors do.
+        """
+        return self.api_error(code)
+
+    def _fault_response(self, fault: Fault, request: EmulatorRequest) -> EmulatorResponse | None:
         """The answer of an unprocessed fault, or ``None`` when the request must be processed."""
         kind = fault.kind
         if kind in ("502", "503", "504"):
@@ -865,7 +873,7 @@ class BaseEmulator:
                 body=b'{"response": [1, 2, \x00\xff garbage', content_type=self.api_content_type
             )
         if kind == "service_unavailable":
-            return self.api_error(self.service_unavailable_code)
+            return self.fault_error(request, self.service_unavailable_code)
         return None
 
     def _dispatch_safely(self, request: EmulatorRequest) -> EmulatorResponse:
@@ -907,11 +915,11 @@ class BaseEmulator:
                 )
             )
         if flood_code is not None:
-            return self.api_error(flood_code), "normal"
+            return self.fault_error(request, flood_code), "normal"
         if fault is not None:
             if fault.kind == "reset":
                 return None, "reset"
-            early = self._fault_response(fault)
+            early = self._fault_response(fault, request)
             if early is not None:
                 return early, "normal"
             if fault.kind == "hang":
