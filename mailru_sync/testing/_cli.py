@@ -19,7 +19,8 @@ from typing import Any
 
 from ._control import CONTROL_PREFIX
 from ._faults import FAULT_SCOPES
-from ._server import BaseEmulator, check_redirect_uri
+from ._messages import check_redirect_uri
+from ._server import BaseEmulator
 
 #: The documented keys of the JSON line, per platform (app, user).
 _KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

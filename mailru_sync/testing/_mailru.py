@@ -38,9 +38,11 @@ from ._mailru_world import (
     Person,
     RefreshGrant,
 )
+from ._messages import EmulatorRequest, EmulatorResponse
 from ._multipart import MultipartError
 from ._multipart import expand as expand_multipart
-from ._server import BaseEmulator, EmulatorRequest, EmulatorResponse, GrantError
+from ._server import BaseEmulator
+from ._tokens import GrantError
 
 __all__ = ["MailruEmulator"]
 

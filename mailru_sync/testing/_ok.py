@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 from . import _ok_api as api
 from . import _ok_upload as uploads
 from ._client_auth import ClientAuthError, client_credentials, uses_basic
+from ._messages import EmulatorRequest, EmulatorResponse
 from ._ok_pages import blank_page, blocked_page, error_page, login_page, permissions_page
 from ._ok_world import (
     ALL_SCOPES,
@@ -27,7 +28,8 @@ from ._ok_world import (
     build_world,
     server_secret,
 )
-from ._server import BaseEmulator, EmulatorRequest, EmulatorResponse, GrantError, IssuedToken
+from ._server import BaseEmulator
+from ._tokens import GrantError, IssuedToken
 
 __all__ = ["OkEmulator"]
 
@@ -242,7 +244,7 @@ class OkEmulator(BaseEmulator):
         if path == "/blank.html":
             return EmulatorResponse.html(blank_page())
         if path == uploads.UPLOAD_PATH:
-            return uploads.upload_image(self, request)
+            return uploads.upload_image(self.world, request)
         return EmulatorResponse.html(error_page("Not Found", path), status=404)
 
     # ---- API ---------------------------------------------------------------------------------

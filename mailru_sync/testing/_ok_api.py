@@ -26,7 +26,7 @@ from ._ok_world import (
     md5_hex,
     server_secret,
 )
-from ._server import IssuedToken
+from ._tokens import IssuedToken
 
 #: Key of the OK signing secret in :attr:`IssuedToken.extra`.
 SECRET_KEY = "session_secret_key"
