@@ -25,7 +25,8 @@ import time
 
 from ._messages import EmulatorRequest, EmulatorResponse
 from ._multipart import MultipartError, image_kind, parse
-from ._ok_api import JSON_CONTENT_TYPE, CallContext, MethodSpec, OkApiError
+from ._ok_call import JSON_CONTENT_TYPE, CallContext, OkApiError
+from ._ok_methods import MethodSpec
 from ._ok_world import OkWorld, PendingUpload, Photo
 
 __all__ = ["METHODS", "UPLOAD_OVERHEAD", "UPLOAD_PATH", "upload_image"]
