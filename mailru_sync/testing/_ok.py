@@ -18,6 +18,7 @@ from . import _ok_api as api
 from . import _ok_upload as uploads
 from ._client_auth import ClientAuthError, client_credentials, uses_basic
 from ._messages import EmulatorRequest, EmulatorResponse
+from ._ok_build import build_world
 from ._ok_pages import blank_page, blocked_page, error_page, login_page, permissions_page
 from ._ok_world import (
     ALL_SCOPES,
@@ -25,7 +26,6 @@ from ._ok_world import (
     OkApp,
     OkUser,
     OkWorld,
-    build_world,
     server_secret,
 )
 from ._server import BaseEmulator
