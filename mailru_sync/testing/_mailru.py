@@ -3,7 +3,7 @@
 Signatures are verified by an independent implementation of the two documented circuits (over the
 decoded parameters the server received), so a client that signs wrongly is caught.  The protocol
 choices are in the design contract (spec/emulator-spec.md); the world is in ``_mailru_world``, the
-methods in ``_mailru_api``, the HTML in ``_mailru_pages``.
+methods in ``_mailru_api``, the token endpoint in ``_mailru_token``, the HTML in ``_mailru_pages``.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 Endpoints: ``/fb.do`` and ``/api/<group>/<method>`` (API, see ``_ok_api.py``), ``/oauth/authorize``
 and the ``/dk?st.cmd=...`` login / permissions dialogs (implicit and code flows),
-``/oauth/token.do`` (code and refresh grants) and ``/blank.html``.  The world is seeded
-(``_ok_world.py``); tokens and codes live in the shared store of :class:`BaseEmulator`, whose clock
-(:meth:`~BaseEmulator.advance_time`) and ``expire_token`` drive expiry without sleeping.
+``/oauth/token.do`` (code and refresh grants, ``_ok_token.py``) and ``/blank.html``.  The world is
+seeded (``_ok_world.py``, built by ``_ok_build.py``); tokens and codes live in the shared store of
+:class:`BaseEmulator`, whose clock (:meth:`~BaseEmulator.advance_time`) and ``expire_token`` drive
+expiry without sleeping.
 """
 
 from __future__ import annotations

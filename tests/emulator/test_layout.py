@@ -7,6 +7,9 @@ Read from the source (``ast``), so every import counts: module level, inside fun
 from __future__ import annotations
 
 import ast
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import mailru_sync.testing
@@ -83,3 +86,34 @@ def test_the_graph_reader_sees_function_level_and_type_checking_imports() -> Non
     """The checks above are only as good as the reader: it must see the hidden edges."""
     assert f"{PACKAGE}._ok" in GRAPH[f"{PACKAGE}._cli"]  # imported inside a function
     assert f"{PACKAGE}._ok" in GRAPH[f"{PACKAGE}.pytest_plugin"]  # under TYPE_CHECKING too
+
+
+_LOADED = """
+import json, sys
+import mailru_sync
+if sys.argv[1] == "emulators":
+    import requests
+    from mailru_sync.testing import MailruEmulator, OkEmulator
+    import mailru_sync.testing as testing
+    for name in testing.__all__:
+        getattr(testing, name)
+    for emulator in (MailruEmulator(), OkEmulator()):
+        with emulator as emu:
+            requests.get(emu.url + "/fb.do", timeout=10)
+            requests.post(emu.url + "/oauth/token", data={"grant_type": "x"}, timeout=10)
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] == "mailru_sync")))
+"""
+
+
+def _client_modules_loaded(mode: str) -> set[str]:
+    done = subprocess.run([sys.executable, "-c", _LOADED, mode], capture_output=True,
+                          text=True, timeout=120, check=True)
+    return set(json.loads(done.stdout))
+
+
+def test_running_both_emulators_loads_no_client_module() -> None:
+    """At run time too: serving requests loads nothing of the client beyond its package."""
+    package_only = _client_modules_loaded("package")
+    serving = _client_modules_loaded("emulators")
+    assert f"{PACKAGE}._mailru" in serving and f"{PACKAGE}._ok_token" in serving
+    assert {m for m in serving - package_only if not m.startswith(PACKAGE)} == set()
