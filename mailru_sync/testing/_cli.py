@@ -19,7 +19,8 @@ from typing import Any
 
 from ._control import CONTROL_PREFIX
 from ._faults import FAULT_SCOPES
-from ._server import BaseEmulator, check_redirect_uri
+from ._messages import check_redirect_uri
+from ._server import BaseEmulator
 
 #: The documented keys of the JSON line, per platform (app, user).
 _KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -94,6 +95,13 @@ def _parser() -> argparse.ArgumentParser:
         "--code-ttl", type=_seconds, default=600.0, help="authorization code lifetime (s)"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--strict-session-secrets",
+        action="store_true",
+        help="OK only: auth.login sessions accept only signatures made with their own "
+        "session_secret_key (the server-server secret md5(session_key + app_secret_key) is "
+        "refused there)",
+    )
     return parser
 
 
@@ -110,7 +118,9 @@ def _make(args: argparse.Namespace) -> BaseEmulator:
     if args.platform == "ok":
         from ._ok import OkEmulator
 
-        return OkEmulator(args.host, args.port, **options)
+        return OkEmulator(
+            args.host, args.port, strict_session_secrets=args.strict_session_secrets, **options
+        )
     from ._mailru import MailruEmulator
 
     return MailruEmulator(args.host, args.port, **options)
@@ -159,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if not 0.0 <= args.fail_rate <= 1.0:
         print("--fail-rate must be within [0, 1]", file=sys.stderr)
+        return 2
+    if args.strict_session_secrets and args.platform != "ok":
+        print("--strict-session-secrets applies to --platform ok only", file=sys.stderr)
         return 2
     stop = threading.Event()
 

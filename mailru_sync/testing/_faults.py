@@ -10,6 +10,9 @@ import random
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from http import HTTPStatus
+
+from ._messages import EmulatorResponse
 
 #: Every fault kind understood by ``BaseEmulator.fail_next`` / ``set_fail_rate``.
 FAULT_KINDS: frozenset[str] = frozenset(
@@ -149,3 +152,35 @@ class FaultPlan:
                 if hit:
                     return Fault(kind)
             return None
+
+
+def canned_answer(fault: Fault, api_content_type: str) -> EmulatorResponse | None:
+    """The fixed answer of a fault that never reaches the platform code, else ``None``.
+
+    Gateway errors are a proxy's HTML page (with ``Retry-After`` when asked); ``html``, ``empty``
+    and ``garbage`` are deliberately not API answers, so a client's decoding is put to the test.
+    """
+    kind = fault.kind
+    if kind in ("502", "503", "504"):
+        status = int(kind)
+        phrase = HTTPStatus(status).phrase
+        resp = EmulatorResponse.html(
+            f"<html><head><title>{status} {phrase}</title></head>"
+            f"<body><h1>{status} {phrase}</h1></body></html>",
+            status=status,
+        )
+        if fault.retry_after is not None:
+            resp.headers.append(("Retry-After", f"{fault.retry_after:g}"))
+        return resp
+    if kind == "html":
+        return EmulatorResponse.html(
+            "<!DOCTYPE html><html><head><title>Ошибка</title></head>"
+            "<body><h1>Что-то пошло не так</h1><p>Попробуйте позже.</p></body></html>"
+        )
+    if kind == "empty":
+        return EmulatorResponse(body=b"", content_type=api_content_type)
+    if kind == "garbage":
+        return EmulatorResponse(
+            body=b'{"response": [1, 2, \x00\xff garbage', content_type=api_content_type
+        )
+    return None

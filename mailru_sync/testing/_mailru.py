@@ -3,7 +3,7 @@
 Signatures are verified by an independent implementation of the two documented circuits (over the
 decoded parameters the server received), so a client that signs wrongly is caught.  The protocol
 choices are in the design contract (spec/emulator-spec.md); the world is in ``_mailru_world``, the
-methods in ``_mailru_api``, the HTML in ``_mailru_pages``.
+methods in ``_mailru_api``, the token endpoint in ``_mailru_token``, the HTML in ``_mailru_pages``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from ._mailru_api import (
     client_server_sig,
     server_server_sig,
 )
+from ._mailru_token import CONTENT_TYPE, new_tokens, parse_scope, token_endpoint
 from ._mailru_world import (
     BLOCKED_UID,
     LIST_UID,
@@ -35,16 +36,15 @@ from ._mailru_world import (
     MailruUser,
     MailruWorld,
     Person,
-    RefreshGrant,
 )
+from ._messages import EmulatorRequest, EmulatorResponse
 from ._multipart import MultipartError
 from ._multipart import expand as expand_multipart
-from ._server import BaseEmulator, EmulatorRequest, EmulatorResponse, GrantError
+from ._server import BaseEmulator
 
 __all__ = ["MailruEmulator"]
 
 #: Content type of the API and of the token endpoint (protocol-notes §1.4).
-CONTENT_TYPE = "text/javascript; charset=utf-8"
 API_PATHS = frozenset({"/platform/api", "/platform/api/"})
 #: Redirect URIs registered for the app besides the emulator's own pages.
 STATIC_REDIRECT_URIS: tuple[str, ...] = (
@@ -58,14 +58,6 @@ UPLOAD_OVERHEAD = 64 * 1024
 LOGIN_COOKIE = "Mpop"
 #: Bits of the ``needed_permissions`` field of the consent form.
 _PERMISSION_BITS = {"photos": 4, "guestbook": 8, "stream": 16, "messages": 64, "events": 512}
-
-
-def parse_scope(scope: str | Iterable[str]) -> tuple[str, ...]:
-    """Known privileges named in a space-separated scope (quotes, ``+`` and commas tolerated)."""
-    if isinstance(scope, str):
-        scope = scope.replace('"', " ").replace("+", " ").replace(",", " ").split()
-    wanted = set(scope)
-    return tuple(p for p in PRIVILEGES if p in wanted)
 
 
 def _append_query(url: str, pairs: list[tuple[str, str]]) -> str:
@@ -225,6 +217,13 @@ class MailruEmulator(BaseEmulator):
         return EmulatorResponse.json(
             {"error": {"error_code": code, "error_msg": text}}, CONTENT_TYPE
         )
+
+    def fault_error(self, request: EmulatorRequest, code: int) -> EmulatorResponse:
+        """Injected API errors answer XML to ``format=xml`` like the real errors do."""
+        resp = self.api_error(code)
+        if xml_format.wants_xml(request.params):
+            return xml_format.as_xml(resp, request.params.get("method", ""))
+        return resp
 
     def dispatch(self, request: EmulatorRequest) -> EmulatorResponse:
         if request.path in API_PATHS:
@@ -421,25 +420,9 @@ class MailruEmulator(BaseEmulator):
             return EmulatorResponse.redirect(
                 _append_query(redirect_uri, [("code", code.code), *state])
             )
-        body = self._new_tokens(person.uid, client_id, scope)
+        body = new_tokens(self, person.uid, client_id, scope)
         fragment = urlencode([(k, str(v)) for k, v in body.items()] + state)
         return EmulatorResponse.redirect(f"{redirect_uri}#{fragment}")
-
-    def _new_tokens(
-        self, uid: str, client_id: str, scope: frozenset[str], refresh_token: str | None = None
-    ) -> dict[str, object]:
-        """Issue an access token (and a refresh token unless one is being reused)."""
-        token = self.issue_token(uid, client_id, scope)
-        if refresh_token is None:
-            refresh_token = secrets.token_hex(16)
-            self.world.refresh_tokens[refresh_token] = RefreshGrant(uid, client_id, scope)
-        return {
-            "access_token": token.token,
-            "refresh_token": refresh_token,
-            "expires_in": int(self.token_ttl),
-            "token_type": "bearer",
-            "x_mailru_vid": uid,
-        }
 
     def _same_origin(self, url: str, request: EmulatorRequest) -> bool:
         if url.startswith("/") and not url.startswith("//"):
@@ -486,97 +469,6 @@ class MailruEmulator(BaseEmulator):
     def _recovery(self, request: EmulatorRequest) -> EmulatorResponse:
         return EmulatorResponse.html(pages.recovery_page(request.params.get("email", "")))
 
-    # ---- token endpoint ---------------------------------------------------------------------
-
-    @staticmethod
-    def _oauth_error(error: str, description: str, status: int = 400) -> EmulatorResponse:
-        body = {"error": error, "error_description": description}
-        return EmulatorResponse.json(body, CONTENT_TYPE, status=status)
-
     def _token(self, request: EmulatorRequest) -> EmulatorResponse:
-        """POST /oauth/token: authorization_code, password and refresh_token grants."""
-        if request.method != "POST":
-            return self._oauth_error("invalid_request", "the token endpoint requires POST")
-        params = request.params
-        for name in ("grant_type", "client_id", "client_secret"):
-            if not params.get(name):
-                return self._oauth_error("invalid_request", f"missing parameter: {name}")
-        app = self.app
-        if params["client_id"] != str(app.app_id):
-            return self._oauth_error("invalid_client", "unknown client_id", 401)
-        if params["client_secret"] not in (app.secret_key, app.private_key):
-            return self._oauth_error("invalid_client", "wrong client_secret", 401)
-        grant = {
-            "authorization_code": self._grant_code,
-            "password": self._grant_password,
-            "refresh_token": self._grant_refresh,
-        }.get(params["grant_type"])
-        if grant is None:
-            return self._oauth_error(
-                "unsupported_grant_type", f"unsupported grant_type: {params['grant_type']}"
-            )
-        return grant(params)
-
-    def _check_user(self, uid: str) -> EmulatorResponse | None:
-        person = self.world.people[uid]
-        if person.blocked:
-            return self._oauth_error("invalid_grant", "user is blocked")
-        if self.world.test_mode and uid not in self.world.testers:
-            return self._oauth_error(
-                "unauthorized_client", "the application is in test mode: testers only"
-            )
-        return None
-
-    def _missing(self, params: dict[str, str], *names: str) -> EmulatorResponse | None:
-        for name in names:
-            if not params.get(name):
-                return self._oauth_error("invalid_request", f"missing parameter: {name}")
-        return None
-
-    def _grant_code(self, params: dict[str, str]) -> EmulatorResponse:
-        problem = self._missing(params, "code", "redirect_uri")
-        if problem is not None:
-            return problem
-        # The code is bound to the redirect_uri exactly as the authorization request sent it,
-        # query included (RFC 6749 §4.1.3: "their values are identical"); clients that added a
-        # query there (social-auth-core's redirect_state) send the same URI again here.
-        try:
-            code = self.redeem_code(params["code"], params["client_id"], params["redirect_uri"])
-        except GrantError as exc:
-            return self._oauth_error("invalid_grant", str(exc))
-        problem = self._check_user(code.uid)
-        if problem is not None:
-            return problem
-        body = self._new_tokens(code.uid, code.client_id, code.scope)
-        return EmulatorResponse.json(body, CONTENT_TYPE)
-
-    def _grant_password(self, params: dict[str, str]) -> EmulatorResponse:
-        problem = self._missing(params, "username", "password")
-        if problem is not None:
-            return problem
-        person = self.world.find_user(params["username"])
-        if person is None or person.password != params["password"]:
-            return self._oauth_error("invalid_grant", "wrong username or password")
-        problem = self._check_user(person.uid)
-        if problem is not None:
-            return problem
-        grants = self.world.grants[person.uid]
-        grants.update(parse_scope(params.get("scope", "")))
-        person.app_installed = True
-        body = self._new_tokens(person.uid, params["client_id"], frozenset(grants))
-        return EmulatorResponse.json(body, CONTENT_TYPE)
-
-    def _grant_refresh(self, params: dict[str, str]) -> EmulatorResponse:
-        problem = self._missing(params, "refresh_token")
-        if problem is not None:
-            return problem
-        refresh = self.world.refresh_tokens.get(params["refresh_token"])
-        if refresh is None or refresh.client_id != params["client_id"]:
-            return self._oauth_error("invalid_grant", "unknown refresh_token")
-        problem = self._check_user(refresh.uid)
-        if problem is not None:
-            return problem
-        body = self._new_tokens(
-            refresh.uid, refresh.client_id, refresh.scope, params["refresh_token"]
-        )
-        return EmulatorResponse.json(body, CONTENT_TYPE)
+        """POST /oauth/token (see ``_mailru_token``)."""
+        return token_endpoint(self, request)

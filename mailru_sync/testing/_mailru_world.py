@@ -7,13 +7,65 @@ the privileges each user granted the app and the browser login sessions.
 
 The documented example credentials (seed 001) are planted verbatim, everything else is drawn from
 ``random.Random(seed)``, so two emulators with the same seed serve the same world.  No HTTP and no
-signature logic lives here.
+signature logic lives here; the objects and their JSON shapes are in ``_mailru_objects``, the
+word lists the world is drawn from in ``_mailru_names``.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+
+from ._mailru_names import (
+    ALBUM_TITLES,
+    APP_EVENT_TYPE,
+    CITIES,
+    FEMALE_FIRST,
+    GROUP_CATEGORIES,
+    GROUP_TOPICS,
+    GROUP_WORDS,
+    LAST,
+    LINK_SHARE_TYPE,
+    MALE_FIRST,
+    PHRASES,
+    TYPE_NAMES,
+)
+from ._mailru_objects import (
+    Album,
+    Comment,
+    Event,
+    Group,
+    GuestbookEntry,
+    MailruApp,
+    MailruUser,
+    Message,
+    Person,
+    Photo,
+    RefreshGrant,
+)
+
+__all__ = [
+    "APP_EVENT_TYPE",
+    "BLOCKED_UID",
+    "DOMAINS",
+    "LINK_SHARE_TYPE",
+    "LIST_UID",
+    "MAX_PHOTO_BYTES",
+    "PRIMARY_UID",
+    "PRIVILEGES",
+    "TESTER_UID",
+    "Album",
+    "Comment",
+    "Event",
+    "Group",
+    "GuestbookEntry",
+    "MailruApp",
+    "MailruUser",
+    "MailruWorld",
+    "Message",
+    "Person",
+    "Photo",
+    "RefreshGrant",
+]
 
 #: Every Mail.ru privilege (scope), protocol-notes §1.7.
 PRIVILEGES: tuple[str, ...] = ("photos", "guestbook", "stream", "messages", "events")
@@ -70,441 +122,6 @@ _NAMED = (
 )
 TESTER_UID, BLOCKED_UID, LIST_UID = (row[0] for row in _NAMED)
 
-_MALE_FIRST = (
-    ("Иван", "ivan"),
-    ("Алексей", "aleksei"),
-    ("Сергей", "sergei"),
-    ("Дмитрий", "dmitry"),
-    ("Андрей", "andrei"),
-    ("Михаил", "mikhail"),
-    ("Николай", "nikolai"),
-    ("Павел", "pavel"),
-    ("Артём", "artem"),
-    ("Максим", "maksim"),
-    ("Егор", "egor"),
-    ("Кирилл", "kirill"),
-    ("Роман", "roman"),
-    ("Олег", "oleg"),
-    ("Владимир", "vladimir"),
-    ("Юрий", "yuri"),
-    ("Денис", "denis"),
-    ("Илья", "ilya"),
-    ("Тимур", "timur"),
-    ("Григорий", "grigory"),
-)
-_FEMALE_FIRST = (
-    ("Анна", "anna"),
-    ("Мария", "maria"),
-    ("Елена", "elena"),
-    ("Ольга", "olga"),
-    ("Наталья", "natalia"),
-    ("Татьяна", "tatiana"),
-    ("Ирина", "irina"),
-    ("Светлана", "svetlana"),
-    ("Екатерина", "ekaterina"),
-    ("Юлия", "yulia"),
-    ("Дарья", "daria"),
-    ("Ксения", "ksenia"),
-    ("Полина", "polina"),
-    ("Алина", "alina"),
-    ("Вера", "vera"),
-    ("Марина", "marina"),
-    ("Софья", "sofia"),
-    ("Виктория", "victoria"),
-    ("Галина", "galina"),
-    ("Людмила", "ludmila"),
-)
-#: Male surnames; the female form appends "а" / "a" (Иванов -> Иванова).
-_LAST = (
-    ("Иванов", "ivanov"),
-    ("Смирнов", "smirnov"),
-    ("Кузнецов", "kuznetsov"),
-    ("Попов", "popov"),
-    ("Васильев", "vasiliev"),
-    ("Петров", "petrov"),
-    ("Соколов", "sokolov"),
-    ("Михайлов", "mikhailov"),
-    ("Новиков", "novikov"),
-    ("Фёдоров", "fedorov"),
-    ("Морозов", "morozov"),
-    ("Волков", "volkov"),
-    ("Алексеев", "alekseev"),
-    ("Лебедев", "lebedev"),
-    ("Семёнов", "semenov"),
-    ("Егоров", "egorov"),
-    ("Павлов", "pavlov"),
-    ("Козлов", "kozlov"),
-    ("Степанов", "stepanov"),
-    ("Николаев", "nikolaev"),
-    ("Орлов", "orlov"),
-    ("Андреев", "andreev"),
-    ("Макаров", "makarov"),
-    ("Никитин", "nikitin"),
-    ("Захаров", "zakharov"),
-    ("Зайцев", "zaitsev"),
-    ("Борисов", "borisov"),
-    ("Яковлев", "yakovlev"),
-    ("Григорьев", "grigoriev"),
-    ("Белов", "belov"),
-)
-_CITIES = (
-    (25, "Москва", 999, "Москва"),
-    (26, "Санкт-Петербург", 1000, "Санкт-Петербург"),
-    (331, "Новосибирск", 1128, "Новосибирская обл."),
-    (294, "Екатеринбург", 1119, "Свердловская обл."),
-    (360, "Казань", 1132, "Татарстан"),
-    (311, "Нижний Новгород", 1124, "Нижегородская обл."),
-    (346, "Самара", 1130, "Самарская обл."),
-    (289, "Краснодар", 1116, "Краснодарский край"),
-    (387, "Воронеж", 1105, "Воронежская обл."),
-    (337, "Пермь", 1127, "Пермский край"),
-)
-_PHRASES = (
-    "Всем привет!",
-    "Отличный день сегодня",
-    "Смотрите, что я нашёл",
-    "Лето, ах лето",
-    "Новые фотографии с дачи",
-    "С днём рождения, дружище!",
-    "Как вам такое?",
-    "Урожай в этом году удался",
-    "Мы на море!",
-    "Вечер пятницы",
-    "Кто идёт на концерт?",
-    "Прочитал отличную книгу",
-    "Первый снег",
-    "Вернулись из отпуска",
-    "Котик спит",
-    "Пробежал 10 км",
-    "Испекла пирог по бабушкиному рецепту",
-    "Ищу попутчиков в Казань",
-)
-#: Seeded event types: the codes of the event type table in [aiomailru@f737433]
-#: docs/source/rest_api.rst ("Event types": 3-1 blog post, 1-1 photo, 3-23 micro blog post,
-#: 3-7 guestbook, 1-2 video).
-_TYPE_NAMES = (
-    ("3-1", "Запись в блоге"),
-    ("1-1", "Новые фотографии"),
-    ("3-23", "Запись в микроблоге"),
-    ("3-7", "Новая запись в гостевой книге"),
-    ("1-2", "Видео"),
-)
-#: Type of the events an application writes: stream.post (5-17 "App event"), a shared link
-#: (5-26 "Link share"), same table.
-APP_EVENT_TYPE = ("5-17", "Событие приложения")
-LINK_SHARE_TYPE = ("5-26", "Поделился ссылкой")
-_GROUP_WORDS = ("Клуб", "Сообщество", "Любители", "Друзья", "Фанаты", "Школа", "Мастерская")
-_GROUP_TOPICS = (
-    "рыбалки",
-    "кулинарии",
-    "садоводства",
-    "путешествий",
-    "фотографии",
-    "шахмат",
-    "кино",
-    "истории",
-    "вязания",
-    "футбола",
-    "книг",
-    "джаза",
-    "походов",
-    "программирования",
-)
-_GROUP_CATEGORIES = ("Хобби", "Спорт", "Путешествия", "Искусство", "Наука", "Кино и ТВ")
-_ALBUM_TITLES = ("Дача", "Отпуск", "Семья", "Друзья", "Новый год", "Кот", "Горы", "Море")
-
-
-@dataclass(frozen=True)
-class MailruApp:
-    """The registered application (``emu.app``)."""
-
-    app_id: int
-    private_key: str
-    secret_key: str
-    title: str
-
-
-@dataclass(frozen=True)
-class MailruUser:
-    """Credentials of a seeded user (``emu.user``, ``emu.tester_user``, ``emu.blocked_user``)."""
-
-    uid: str
-    email: str
-    password: str
-    access_token: str
-    refresh_token: str
-
-
-@dataclass
-class Person:
-    """A user of Мой Мир (what ``users.getInfo`` describes)."""
-
-    uid: str
-    first_name: str
-    last_name: str
-    email: str
-    password: str
-    sex: int  # Mail.ru: 0 = male, 1 = female
-    birthday: str  # DD.MM.YYYY
-    city: int  # index into _CITIES
-    is_online: bool
-    app_installed: bool
-    vip: bool
-    is_verified: bool
-    last_visit: int
-    blocked: bool = False
-    friends: set[str] = field(default_factory=set)
-
-    @property
-    def nick(self) -> str:
-        return f"{self.first_name} {self.last_name}"
-
-    @property
-    def link(self) -> str:
-        local, _, domain = self.email.partition("@")
-        return f"http://my.mail.ru/{domain.split('.')[0]}/{local}/"
-
-    def public(self, viewer: str | None = None) -> dict[str, object]:
-        """The users.getInfo object; ``is_friend`` is viewer relative.
-
-        Shape: protocol-notes §1.8 and the "User" table of [aiomailru@f737433] rest_api.rst.
-        """
-        local, _, domain = self.email.partition("@")
-        pic = f"http://avt.appsmail.ru/{domain.split('.')[0]}/{local}/_avatar"
-        city_id, city, region_id, region = _CITIES[self.city]
-        return {
-            "uid": self.uid,
-            "first_name": self.first_name,
-            "last_name": self.last_name,
-            "nick": self.nick,
-            "email": self.email,
-            "sex": self.sex,
-            "show_age": 1,
-            "birthday": self.birthday,
-            "has_pic": 1,
-            "pic": pic,
-            "pic_small": pic + "small",
-            "pic_big": pic + "big",
-            "pic_50": pic + "50",
-            "pic_190": pic + "190",
-            "link": self.link,
-            "referer_type": "",
-            "referer_id": "",
-            "is_online": int(self.is_online),
-            "is_friend": int(viewer is not None and viewer in self.friends),
-            "friends_count": len(self.friends),
-            "is_verified": int(self.is_verified),
-            "vip": int(self.vip),
-            "app_installed": int(self.app_installed),
-            # An integer Unix time ([aiomailru@f737433] rest_api.rst, User: "last_visit
-            # integer -- Date (in Unixtime) of the last user's visit").
-            "last_visit": self.last_visit,
-            "location": {
-                "country": {"name": "Россия", "id": "24"},
-                "city": {"name": city, "id": str(city_id)},
-                "region": {"name": region, "id": str(region_id)},
-            },
-        }
-
-    def short(self) -> dict[str, object]:
-        """The compact author object embedded in stream events and guestbook entries."""
-        full = self.public()
-        keys = ("uid", "first_name", "last_name", "nick", "sex", "pic", "pic_small", "link")
-        return {k: full[k] for k in keys}
-
-
-@dataclass
-class Comment:
-    id: str
-    author: str
-    text: str
-    time: int
-
-
-@dataclass
-class Event:
-    """One stream ("Что нового") event."""
-
-    id: str
-    seq: int
-    author: str
-    time: int
-    type: str
-    type_name: str
-    text: str
-    title: str = ""
-    #: What the user typed besides the application's ``text`` (stream.post ``user_text``).
-    user_text: str = ""
-    shared_from: str = ""
-    #: The application that generated the event; 0 = the site itself (seeded events).
-    app_id: int = 0
-    #: Media objects (``{"object": "image" | "link" | ..., ...}``), [aiomailru@f737433]
-    #: rest_api.rst "Attachments".
-    attachments: list[dict[str, object]] = field(default_factory=list)
-    #: ``{"text", "href"}`` links under the event (stream.post's link1_*/link2_*).
-    action_links: list[dict[str, str]] = field(default_factory=list)
-    likes: set[str] = field(default_factory=set)
-    comments: list[Comment] = field(default_factory=list)
-
-    def public(self, world: MailruWorld, viewer: str) -> dict[str, object]:
-        """The stream.get event.
-
-        Shape: the example of http://api.mail.ru/docs/reference/rest/stream.get/ (``id``,
-        ``generator`` with ``app_id``/``icon``/``url``/``title``/``type``, ``authors`` as
-        users.getInfo objects, ``subtype``) and the "Event" table of [aiomailru@f737433]
-        rest_api.rst for the other fields; ``attachments`` only where the event has some.
-        """
-        author = world.people[self.author]
-        result: dict[str, object] = {
-            "id": self.id,
-            "thread_id": self.id,
-            "time": self.time,
-            "huid": self.author,
-            "authors": [author.public(viewer)],
-            "generator": world.generator(self.app_id),
-            "type": self.type,
-            "type_name": self.type_name,
-            "subtype": "event",
-            "title": self.title,
-            "user_text": self.user_text or self.text,
-            "text_media": [{"object": "text", "content": self.text}],
-            "click_url": f"{author.link}multipost/{self.id}.html",
-            "likes_count": len(self.likes),
-            "is_liked_by_me": int(viewer in self.likes),
-            "comments_count": len(self.comments),
-            "is_commentable": 1,
-            "is_likeable": 1,
-            "shared_from": self.shared_from,
-            "action_links": [dict(link) for link in self.action_links],
-        }
-        if self.attachments:
-            result["attachments"] = [dict(a) for a in self.attachments]
-        return result
-
-
-@dataclass
-class GuestbookEntry:
-    id: str
-    owner: str
-    author: str
-    time: int
-    title: str
-    description: str
-    user_text: str = ""
-
-    def public(self, world: MailruWorld) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "time": self.time,
-            "author": world.people[self.author].short(),
-            "title": self.title,
-            "description": self.description,
-            "user_text": self.user_text,
-        }
-
-
-@dataclass
-class Photo:
-    pid: int
-    aid: str
-    owner: str
-    created: int
-    width: int
-    height: int
-    size: int
-    title: str
-    src: str
-
-    def public(self) -> dict[str, object]:
-        """photos.get item (https://api.mail.ru/docs/reference/rest/photos-get example)."""
-        return {
-            "pid": self.pid,
-            "aid": self.aid,
-            "owner": self.owner,
-            "src": self.src,
-            "src_small": self.src + "?size=small",
-            "src_big": self.src + "?size=big",
-            "created": self.created,
-            "width": self.width,
-            "height": self.height,
-            "size": self.size,
-            "title": self.title,
-        }
-
-
-@dataclass
-class Album:
-    aid: str
-    owner: str
-    title: str
-    description: str
-    created: int
-    updated: int
-    privacy: int
-    photos: list[Photo] = field(default_factory=list)
-
-    def public(self, world: MailruWorld) -> dict[str, object]:
-        """photos.getAlbums item (http://api.mail.ru/docs/reference/rest/photos-getalbums/
-        example: ``created``/``updated`` as strings, ``size``, ``privacy``, ``link``)."""
-        return {
-            "aid": self.aid,
-            "cover_pid": self.photos[0].pid if self.photos else 0,
-            "owner": self.owner,
-            "title": self.title,
-            "description": self.description,
-            "created": str(self.created),
-            "updated": str(self.updated),
-            "size": len(self.photos),
-            "privacy": self.privacy,
-            "link": f"{world.people[self.owner].link}photo/{self.aid}",
-        }
-
-
-@dataclass
-class Message:
-    id: str
-    author: str
-    text: str
-    time: int
-    read: bool
-
-
-@dataclass
-class Group:
-    """A Мой Мир community (described like a user, plus ``group_info``)."""
-
-    uid: str
-    name: str
-    category: str
-    description: str
-    members: int
-
-    def public(self) -> dict[str, object]:
-        return {
-            "uid": self.uid,
-            "first_name": self.name,
-            "last_name": "",
-            "nick": self.name,
-            "link": f"http://my.mail.ru/community/{self.uid}/",
-            "pic": f"http://avt.appsmail.ru/community/{self.uid}/_avatar",
-            "is_community": 1,
-            "subscribers_count": self.members,
-            "group_info": {
-                "category_name": self.category,
-                "short_description": self.description,
-                "full_description": self.description,
-                "posts_cnt": self.members // 7,
-            },
-        }
-
-
-@dataclass
-class RefreshGrant:
-    """What a refresh token stands for (refresh tokens do not expire in the emulator)."""
-
-    uid: str
-    client_id: str
-    scope: frozenset[str]
 
 
 class MailruWorld:
@@ -575,7 +192,7 @@ class MailruWorld:
             password=password,
             sex=sex,
             birthday=f"{rng.randrange(1, 29):02d}.{rng.randrange(1, 13):02d}.{year}",
-            city=rng.randrange(len(_CITIES)),
+            city=rng.randrange(len(CITIES)),
             is_online=rng.random() < 0.3,
             app_installed=rng.random() < 0.35,
             vip=rng.random() < 0.05,
@@ -594,8 +211,8 @@ class MailruWorld:
     def _random_person(self) -> Person:
         rng = self._rng
         sex = rng.randrange(2)
-        first, first_lat = rng.choice(_FEMALE_FIRST if sex else _MALE_FIRST)
-        last, last_lat = rng.choice(_LAST)
+        first, first_lat = rng.choice(FEMALE_FIRST if sex else MALE_FIRST)
+        last, last_lat = rng.choice(LAST)
         if sex:
             last, last_lat = last + "а", last_lat + "a"
         domain = rng.choice(DOMAINS)
@@ -664,9 +281,9 @@ class MailruWorld:
         times = sorted(EPOCH - rng.randrange(0, 180 * 86400) for _ in authors)
         rng.shuffle(authors)
         for author, when in zip(authors, times, strict=True):
-            type_code, type_name = rng.choice(_TYPE_NAMES)
+            type_code, type_name = rng.choice(TYPE_NAMES)
             event = self.add_event(
-                author, when, rng.choice(_PHRASES), type_code=type_code, type_name=type_name
+                author, when, rng.choice(PHRASES), type_code=type_code, type_name=type_name
             )
             if type_code == "1-1":  # a photo event carries its image (no extra draws)
                 event.attachments.append(self._seeded_image(event))
@@ -676,7 +293,7 @@ class MailruWorld:
                 commenter = rng.choice(primary_friends)
                 when_c = when + rng.randrange(60, 86400)
                 event.comments.append(
-                    Comment(self.new_id(), commenter, rng.choice(_PHRASES), when_c)
+                    Comment(self.new_id(), commenter, rng.choice(PHRASES), when_c)
                 )
 
     def _seeded_image(self, event: Event) -> dict[str, object]:
@@ -706,7 +323,7 @@ class MailruWorld:
                         author=rng.choice(friends),
                         time=EPOCH - rng.randrange(0, 365 * 86400),
                         title="Привет!",
-                        description=rng.choice(_PHRASES),
+                        description=rng.choice(PHRASES),
                     )
                 )
             self.guestbook[owner].sort(key=lambda e: e.time)
@@ -715,7 +332,7 @@ class MailruWorld:
         rng = self._rng
         owners = [PRIMARY_UID, TESTER_UID, *rng.sample(sorted(self.people), 20)]
         for owner in owners:
-            titles = ["Мои фотографии", *rng.sample(_ALBUM_TITLES, rng.randrange(1, 5))]
+            titles = ["Мои фотографии", *rng.sample(ALBUM_TITLES, rng.randrange(1, 5))]
             for index, title in enumerate(titles):
                 aid = "_myphoto" if index == 0 else str(index)
                 created = EPOCH - rng.randrange(30 * 86400, 900 * 86400)
@@ -758,17 +375,17 @@ class MailruWorld:
                 author = rng.choice((PRIMARY_UID, partner))
                 when += rng.randrange(60, 7200)
                 read = author == PRIMARY_UID or rng.random() < 0.8
-                thread.append(Message(self.new_id(), author, rng.choice(_PHRASES), when, read))
+                thread.append(Message(self.new_id(), author, rng.choice(PHRASES), when, read))
 
     def _build_groups(self) -> None:
         rng = self._rng
         for _ in range(120):
             uid = self._uid_group()
-            name = f"{rng.choice(_GROUP_WORDS)} {rng.choice(_GROUP_TOPICS)}"
+            name = f"{rng.choice(GROUP_WORDS)} {rng.choice(GROUP_TOPICS)}"
             self.groups[uid] = Group(
                 uid,
                 name,
-                rng.choice(_GROUP_CATEGORIES),
+                rng.choice(GROUP_CATEGORIES),
                 f"{name}: обсуждения, новости и встречи",
                 rng.randrange(10, 250_000),
             )

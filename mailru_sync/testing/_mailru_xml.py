@@ -28,7 +28,7 @@ import re
 from collections.abc import Mapping
 from xml.sax.saxutils import escape
 
-from ._server import EmulatorResponse
+from ._messages import EmulatorResponse
 
 __all__ = ["XML_CONTENT_TYPE", "as_xml", "error_xml", "result_xml", "wants_xml"]
 

@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from email.message import Message
 
-from ._server import EmulatorRequest
+from ._messages import EmulatorRequest
 
 __all__ = ["MultipartError", "Upload", "expand", "image_kind", "parse"]
 

@@ -2,9 +2,10 @@
 
 Endpoints: ``/fb.do`` and ``/api/<group>/<method>`` (API, see ``_ok_api.py``), ``/oauth/authorize``
 and the ``/dk?st.cmd=...`` login / permissions dialogs (implicit and code flows),
-``/oauth/token.do`` (code and refresh grants) and ``/blank.html``.  The world is seeded
-(``_ok_world.py``); tokens and codes live in the shared store of :class:`BaseEmulator`, whose clock
-(:meth:`~BaseEmulator.advance_time`) and ``expire_token`` drive expiry without sleeping.
+``/oauth/token.do`` (code and refresh grants, ``_ok_token.py``) and ``/blank.html``.  The world is
+seeded (``_ok_world.py``, built by ``_ok_build.py``); tokens and codes live in the shared store of
+:class:`BaseEmulator`, whose clock (:meth:`~BaseEmulator.advance_time`) and ``expire_token`` drive
+expiry without sleeping.
 """
 
 from __future__ import annotations
@@ -16,17 +17,20 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from . import _ok_api as api
 from . import _ok_upload as uploads
+from ._messages import EmulatorRequest, EmulatorResponse
+from ._ok_build import build_world
 from ._ok_pages import blank_page, blocked_page, error_page, login_page, permissions_page
+from ._ok_token import oauth_json, token_endpoint
 from ._ok_world import (
     ALL_SCOPES,
     DialogRecord,
     OkApp,
     OkUser,
     OkWorld,
-    build_world,
     server_secret,
 )
-from ._server import BaseEmulator, EmulatorRequest, EmulatorResponse, GrantError, IssuedToken
+from ._server import BaseEmulator
+from ._tokens import IssuedToken
 
 __all__ = ["OkEmulator"]
 
@@ -57,12 +61,6 @@ class _Refusal(Exception):
     def __init__(self, response: EmulatorResponse) -> None:
         super().__init__(response.status)
         self.response = response
-
-
-def _oauth_json(error: str, description: str, status: int) -> EmulatorResponse:
-    return EmulatorResponse.json(
-        {"error": error, "error_description": description}, api.JSON_CONTENT_TYPE, status
-    )
 
 
 def _with_fragment(uri: str, pairs: list[tuple[str, str]]) -> str:
@@ -123,10 +121,18 @@ class OkEmulator(BaseEmulator):
         code_ttl: float = 600.0,
         fail_scope: str = "api",
         redirect_uris: Iterable[str] = (),
+        strict_session_secrets: bool = False,
     ) -> None:
         super().__init__(host, port, latency_ms=latency_ms, fail_rate=fail_rate, seed=seed,
                          token_ttl=token_ttl, code_ttl=code_ttl, fail_scope=fail_scope,
                          redirect_uris=redirect_uris)
+        #: When true, a session opened by ``auth.login`` (whose ``session_secret_key`` is random,
+        #: not md5(session_key + app_secret_key)) accepts only signatures made with its own
+        #: session secret; the server-server secret is refused with 104 there. OAuth tokens
+        #: accept both either way: OK derives their session secret as that md5, so the two
+        #: circuits sign alike. Off by default while clients sign ``auth.login`` sessions
+        #: server-server (see docs/emulator_divergences.rst).
+        self.strict_session_secrets = strict_session_secrets
         self.world: OkWorld = build_world(seed)
         self._register_seed_sessions()
 
@@ -233,7 +239,7 @@ class OkEmulator(BaseEmulator):
         if path == "/blank.html":
             return EmulatorResponse.html(blank_page())
         if path == uploads.UPLOAD_PATH:
-            return uploads.upload_image(self, request)
+            return uploads.upload_image(self.world, request)
         return EmulatorResponse.html(error_page("Not Found", path), status=404)
 
     # ---- API ---------------------------------------------------------------------------------
@@ -260,11 +266,11 @@ class OkEmulator(BaseEmulator):
     def _parse_authorize(self, params: dict[str, str], origin: str) -> _AuthRequest:
         client_id = params.get("client_id", "")
         if client_id != str(self.world.app.app_id):
-            raise _Refusal(_oauth_json("invalid_client",
+            raise _Refusal(oauth_json("invalid_client",
                                        f"client_id {client_id!r} is not a known application", 401))
         redirect_uri = params.get("redirect_uri", "")
         if not redirect_uri or not self._registered(redirect_uri, origin):
-            raise _Refusal(_oauth_json("invalid_request",
+            raise _Refusal(oauth_json("invalid_request",
                                        "redirect_uri is missing or not registered", 401))
         state = params.get("state", "")
         response_type = params.get("response_type", "")
@@ -414,58 +420,5 @@ class OkEmulator(BaseEmulator):
     # ---- OAuth: token endpoint ---------------------------------------------------------------
 
     def _token(self, request: EmulatorRequest) -> EmulatorResponse:
-        if request.method != "POST":
-            return _oauth_json("invalid_request", "use POST", 405)
-        params = request.params
-        grant_type = params.get("grant_type", "")
-        if not grant_type:
-            return _oauth_json("invalid_request", "grant_type is missing", 400)
-        if grant_type not in ("authorization_code", "refresh_token"):
-            return _oauth_json("unsupported_grant_type", f"grant_type {grant_type!r}", 400)
-        client_id = params.get("client_id", "")
-        client_secret = params.get("client_secret", "")
-        if not client_id or not client_secret:
-            return _oauth_json("invalid_request", "client_id and client_secret are required", 400)
-        app = self.world.app
-        if client_id != str(app.app_id) or client_secret != app.app_secret_key:
-            return _oauth_json("invalid_client", "unknown client_id or wrong client_secret", 400)
-        if grant_type == "authorization_code":
-            return self._code_grant(params, client_id)
-        return self._refresh_grant(params)
-
-    def _code_grant(self, params: dict[str, str], client_id: str) -> EmulatorResponse:
-        code = params.get("code", "")
-        redirect_uri = params.get("redirect_uri", "")
-        if not code or not redirect_uri:
-            return _oauth_json("invalid_request", "code and redirect_uri are required", 400)
-        try:
-            record = self.redeem_code(code, client_id, redirect_uri)
-        except GrantError as error:
-            return _oauth_json("invalid_grant", str(error), 400)
-        if self.world.profiles[record.uid].blocked:
-            return _oauth_json("invalid_grant", "the user is blocked", 400)
-        token = self.issue_ok_token(record.uid, record.scope)
-        refresh = self.world.issue_refresh_token(record.uid, record.scope)
-        return EmulatorResponse.json({
-            "access_token": token.token,
-            "token_type": "session",
-            "refresh_token": refresh.refresh_token,
-            "expires_in": int(self.token_ttl),
-        }, api.JSON_CONTENT_TYPE)
-
-    def _refresh_grant(self, params: dict[str, str]) -> EmulatorResponse:
-        value = params.get("refresh_token", "")
-        if not value:
-            return _oauth_json("invalid_request", "refresh_token is missing", 400)
-        record = self.world.refresh_tokens.get(value)
-        if record is None or record.app_id != self.world.app.app_id:
-            return _oauth_json("invalid_grant", "unknown refresh_token", 400)
-        if self.world.profiles[record.uid].blocked:
-            return _oauth_json("invalid_grant", "the user is blocked", 400)
-        token = self.issue_ok_token(record.uid, record.scopes)
-        # OK answers a refresh without a new refresh token (protocol-notes §2.6).
-        return EmulatorResponse.json({
-            "access_token": token.token,
-            "token_type": "session",
-            "expires_in": int(self.token_ttl),
-        }, api.JSON_CONTENT_TYPE)
+        """POST /oauth/token.do (see ``_ok_token``)."""
+        return token_endpoint(self, request)

@@ -22,15 +22,12 @@ the emulator's own ``/uploadImage``.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
+from ._messages import EmulatorRequest, EmulatorResponse
 from ._multipart import MultipartError, image_kind, parse
-from ._ok_api import JSON_CONTENT_TYPE, CallContext, MethodSpec, OkApiError
-from ._ok_world import PendingUpload, Photo
-from ._server import EmulatorRequest, EmulatorResponse
-
-if TYPE_CHECKING:
-    from ._ok import OkEmulator
+from ._ok_call import JSON_CONTENT_TYPE, CallContext, OkApiError
+from ._ok_methods import MethodSpec
+from ._ok_world import OkWorld, PendingUpload, Photo
 
 __all__ = ["METHODS", "UPLOAD_OVERHEAD", "UPLOAD_PATH", "upload_image"]
 
@@ -116,11 +113,10 @@ def _error(code: int, text: str) -> EmulatorResponse:
     return EmulatorResponse.json(OkApiError(code, text).envelope(), JSON_CONTENT_TYPE)
 
 
-def upload_image(emulator: OkEmulator, request: EmulatorRequest) -> EmulatorResponse:
+def upload_image(world: OkWorld, request: EmulatorRequest) -> EmulatorResponse:
     """The upload server: store each file part against its photo id, answer the tokens."""
     if request.method != "POST":
         return _error(100, "use POST with multipart/form-data")
-    world = emulator.world
     api_token = request.query.get("apiToken", "")
     ids = [i for i in request.query.get("photoIds", "").split(",") if i]
     pending = [world.uploads.get(photo_id) for photo_id in ids]
