@@ -32,6 +32,7 @@ __all__ = [
     "PagingError",
     "ParameterError",
     "PermissionDeniedError",
+    "ProxyAuthenticationError",
     "RateLimitError",
     "RequestTimeout",
     "ResponseError",
@@ -87,6 +88,21 @@ class ParameterError(Error, ValueError, TypeError):
 
     The message names the parameter. Also a ``ValueError`` and a ``TypeError``.
     """
+
+
+class ProxyAuthenticationError(ConfigurationError):
+    """The proxy in the path answered ``407 Proxy Authentication Required``. Not retried.
+
+    Nothing reached the platform. Give the proxy's credentials in its URL
+    (``session.proxies = {"https": "http://user:password@proxy:3128"}``, or ``HTTPS_PROXY`` in
+    the environment); the password is redacted from messages and logs like any secret.
+    """
+
+    status = 407
+
+    def __init__(self, message: str, *, method: str = "") -> None:
+        super().__init__(message)
+        self.method = method
 
 
 # --- transport -------------------------------------------------------------------------------
