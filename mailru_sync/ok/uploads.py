@@ -54,9 +54,9 @@ def upload_photo(
     ``call`` is the session's API call (the two API steps are ordinary calls of the pipeline);
     the upload itself goes to another host in one bounded, paced exchange, never resent.
     """
-    source = file_source(file, filename)
     redact = exchange.redact
     with BudgetScope(settings.deadline, "photosV2 upload", redact):
+        source = file_source(file, filename)  # checked (and a pipe spooled) before any call
         ticket = call("photosV2.getUploadUrl", {"aid": aid, "gid": gid, "count": 1})
         if not isinstance(ticket, Mapping):
             raise _shape("photosV2.getUploadUrl", "an object", ticket)
