@@ -23,7 +23,7 @@ from .._autologin import AuthorizeOnFirstCall
 from .._keys import check_key, require_key
 from .._redact import SecretAttribute
 from ..exceptions import ConfigurationError
-from .sessions import OkSession
+from .token_sessions import OkSession
 
 __all__ = [
     "CodeServerSession",
@@ -41,14 +41,6 @@ _Code = TypeVar("_Code", bound="CodeSession")
 _Implicit = TypeVar("_Implicit", bound="ImplicitSession")
 _Password = TypeVar("_Password", bound="PasswordSession")
 _Refresh = TypeVar("_Refresh", bound="RefreshSession")
-
-
-def _require_secret(session: OkSession, grant: str) -> None:
-    if not session.app_secret_key:
-        raise ConfigurationError(
-            f"{type(session).__name__} needs app_secret_key: OK's {grant} grant sends it as "
-            "client_secret"
-        )
 
 
 # --- authorization code ----------------------------------------------------------------------
@@ -85,7 +77,7 @@ class CodeSession(AuthorizeOnFirstCall, OkSession):
             **options,
         )
         owner = type(self).__name__
-        _require_secret(self, "authorization-code")
+        self._dialect.require_secret(owner, "authorization-code")
         #: The single-use authorization code (never shown in messages or repr).
         self.code = require_key(
             "code", code, owner=owner, platform="ok",
@@ -332,7 +324,7 @@ class RefreshSession(AuthorizeOnFirstCall, OkSession):
             **options,
         )
         owner = type(self).__name__
-        _require_secret(self, "refresh-token")
+        self._dialect.require_secret(owner, "refresh-token")
         self.refresh_token = require_key(
             "refresh_token",
             refresh_token,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .._options import TokenData
 from .._response import decode_json
@@ -29,7 +29,9 @@ from ..signer import ok_signature
 from .dialect import api_error
 
 if TYPE_CHECKING:
-    from .sessions import OkSession
+    import requests
+
+    from .._redact import Redactor
 
 __all__ = ["password_login"]
 
@@ -38,11 +40,32 @@ logger = logging.getLogger("mailru_sync")
 _WHAT = "auth.login"
 
 
-def password_login(session: OkSession, login: str, passwd: str) -> TokenData:
+class PasswordClient(Protocol):
+    """What ``auth.login`` needs of an OK session (structural: the session classes fit)."""
+
+    @property
+    def app_key(self) -> str: ...
+
+    @property
+    def app_secret_key(self) -> str: ...
+
+    @property
+    def API_URL(self) -> str: ...
+
+    def url(self, url: str) -> str: ...
+
+    def transport(
+        self, verb: str, url: str, *, what: str, max_body: int | None = None, **kwargs: Any
+    ) -> requests.Response: ...
+
+
+def password_login(
+    session: PasswordClient, redact: Redactor, login: str, passwd: str
+) -> TokenData:
     """Call ``auth.login``; return its answer with ``access_token`` = ``session_key``."""
     if not login or not passwd:
         raise ConfigurationError("login and passwd are required for auth.login")
-    session._remember_secrets(passwd)
+    redact.add(passwd)
     params: dict[str, str] = {
         "application_key": session.app_key,
         "format": "json",
@@ -53,7 +76,7 @@ def password_login(session: OkSession, login: str, passwd: str) -> TokenData:
     if session.app_secret_key:
         params["sig"] = ok_signature(params, session.app_secret_key)
     response = session.transport("POST", session.url(session.API_URL), what=_WHAT, data=params)
-    body = decode_json(response, method=_WHAT, redact=session._redact)
+    body = decode_json(response, method=_WHAT, redact=redact)
     if isinstance(body, Mapping) and "error_code" in body:
         raise _login_error(session, body)
     if not isinstance(body, Mapping) or not body.get("session_key"):
@@ -66,14 +89,14 @@ def password_login(session: OkSession, login: str, passwd: str) -> TokenData:
         )
     token: TokenData = dict(body)
     token.setdefault("access_token", body["session_key"])
-    session._remember_secrets(
+    redact.add(
         token.get("session_key"), token.get("session_secret_key"), token.get("auth_token")
     )
     logger.info("auth.login: OK opened a session for uid %s", token.get("uid"))
     return token
 
 
-def _login_error(session: OkSession, body: Mapping[str, Any]) -> Exception:
+def _login_error(session: PasswordClient, body: Mapping[str, Any]) -> Exception:
     try:
         code = int(body.get("error_code") or 0)
     except (TypeError, ValueError):

@@ -181,6 +181,7 @@ class OkEmulator(BaseEmulator):
             self.world.app.test_mode = on
 
     def block_user(self, uid: str, blocked: bool = True) -> None:
+        """Blocked users cannot log in, get tokens, or use their sessions."""
         with self.world_lock:
             profile = self.world.profiles.get(uid)
             if profile is None:
@@ -215,9 +216,11 @@ class OkEmulator(BaseEmulator):
     # ---- BaseEmulator hooks ------------------------------------------------------------------
 
     def is_api_path(self, path: str) -> bool:
+        """Whether ``path`` is a REST endpoint (``/fb.do`` or ``/api/<group>/<method>``)."""
         return path == "/fb.do" or path.startswith("/api/")
 
     def api_error(self, code: int, msg: str | None = None) -> EmulatorResponse:
+        """OK's error object (top-level ``error_code``, ``error_msg``) at HTTP 200."""
         return EmulatorResponse.json(api.error_envelope(code, msg), api.JSON_CONTENT_TYPE)
 
     def body_limit(self, path: str) -> int:
@@ -227,6 +230,7 @@ class OkEmulator(BaseEmulator):
         return self.max_body
 
     def dispatch(self, request: EmulatorRequest) -> EmulatorResponse:
+        """Answer one request: the REST API, OAuth dialogs and endpoints, the upload server."""
         path = request.path
         if self.is_api_path(path):
             return self._api(request)
