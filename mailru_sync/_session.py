@@ -137,12 +137,7 @@ class BaseSession(AppliesSavedToken, SettingAttributes, TokenAttributes, request
     # --- fork safety ----------------------------------------------------------------------------
 
     def _reset_after_fork(self) -> None:
-        """In a forked child: drop the pooled connections and locks inherited from the parent.
-
-        Why: a keep-alive socket inherited by a child (gunicorn ``--preload``, multiprocessing)
-        is the same socket in both processes, so each would read the other's answers; and a lock
-        held by another parent thread at fork time would never be released in the child.
-        """
+        """In a forked child: drop the inherited pooled connections and locks (see _forksafe)."""
         for adapter in self.adapters.values():
             if isinstance(adapter, HTTPAdapter):
                 reset_pools(adapter)

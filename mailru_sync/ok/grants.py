@@ -223,9 +223,15 @@ class ImplicitServerSession(ImplicitSession):
 class PasswordSession(AuthorizeOnFirstCall, OkSession):
     """Password login through the ``auth.login`` method (see :meth:`login_with_password`).
 
-    With ``app_secret_key`` the call is signed with it and API calls sign server-server;
-    without it the call is unsigned and API calls use the returned ``session_secret_key``.
+    With ``app_secret_key`` the login call is signed with it; without it the call is unsigned.
+    API calls then always sign with the ``session_secret_key`` the login returned
+    (client-server): an ``auth.login`` session's secret is its own, not
+    md5(session_key + app_secret_key) as for OAuth tokens, so the server-server secret is
+    refused for it (protocol-notes §2.3: the derived secret is only for a session without one).
     """
+
+    #: An ``auth.login`` session signs with its own session secret (see above).
+    circuit_rule = "client"
 
     _passwd = SecretAttribute()  # redacted however it is set
 

@@ -121,7 +121,7 @@ class OkEmulator(BaseEmulator):
         code_ttl: float = 600.0,
         fail_scope: str = "api",
         redirect_uris: Iterable[str] = (),
-        strict_session_secrets: bool = False,
+        strict_session_secrets: bool = True,
     ) -> None:
         super().__init__(host, port, latency_ms=latency_ms, fail_rate=fail_rate, seed=seed,
                          token_ttl=token_ttl, code_ttl=code_ttl, fail_scope=fail_scope,
@@ -130,8 +130,9 @@ class OkEmulator(BaseEmulator):
         #: not md5(session_key + app_secret_key)) accepts only signatures made with its own
         #: session secret; the server-server secret is refused with 104 there. OAuth tokens
         #: accept both either way: OK derives their session secret as that md5, so the two
-        #: circuits sign alike. Off by default while clients sign ``auth.login`` sessions
-        #: server-server (see docs/emulator_divergences.rst).
+        #: circuits sign alike. On by default, as the platform documents it (the derived
+        #: secret is only for a session without its own); ``False`` accepts both (see
+        #: docs/emulator_divergences.rst).
         self.strict_session_secrets = strict_session_secrets
         self.world: OkWorld = build_world(seed)
         self._register_seed_sessions()
