@@ -257,7 +257,7 @@ class OkSession(BaseSession):
         from .password import password_login  # login machinery loads on first use
 
         with self.budget_scope("auth.login"):
-            token = password_login(self, self._redact, login, passwd)
+            token = password_login(self, self._calls, self._settings, login, passwd)
         self.apply_token(token)
         return token
 
