@@ -51,6 +51,7 @@ def test_the_notebook_runs_and_shows_the_whole_feed_and_every_photo(tmp_path: Pa
     assert f"logged in as uid {PRIMARY_UID}" in printed
     kinds = set().union(*(k for _, k in cells))
     assert "text/html" in kinds  # the pandas tables
+    assert "author.location.city.name" in printed  # json_normalize flattened the nested JSON
     assert "image/png" in kinds  # the plot
     dumped = json.dumps(notebook.dict())
     for secret in (
