@@ -38,4 +38,3 @@ html_theme = "furo"
 html_title = f"mailru_sync {release}"
 html_static_path: list[str] = []
 html_show_sourcelink = False
-pygments_style = "sphinx"
