@@ -15,6 +15,11 @@ Never looping: a cursor or anchor seen before anywhere in the listing, or (for o
 identical to any earlier page, raises :class:`~mailru_sync.PagingError`: a cycle of any length is
 caught, not only the same page twice. And every request counts toward :data:`MAX_REQUESTS` per
 listing, empty pages included, so even pages that never repeat cannot run for ever.
+
+Progress (``progress=True``): a bar shows a total when one is known before the items arrive:
+``max_items``, the length of a listing answered whole, or the count the platform reports with
+the first page (OK's ``totalCount``, asked for with ``detectTotalCount`` only while a bar is
+shown, so a plain iteration sends exactly what it did before).
 """
 
 from __future__ import annotations
@@ -58,6 +63,10 @@ class Paging(NamedTuple):
     more_key: str = "has_more"
     #: Direction parameter (anchor style), sent as ``FORWARD`` unless the call gives one.
     direction_param: str | None = None
+    #: Parameter asking the platform to count the whole listing (OK ``detectTotalCount``),
+    #: sent only while a progress bar is shown, and the result key of that count.
+    total_param: str | None = None
+    total_key: str | None = None
 
 
 class Lister(Protocol):
@@ -87,8 +96,13 @@ def by_anchor(
     cursor: str = "anchor",
     more: str = "has_more",
     direction: str = "direction",
+    total_param: str | None = None,
+    total_key: str | None = None,
 ) -> Paging:
-    """OK: ``anchor``, ``direction``, ``count`` in; ``{items_key: [...], anchor, has_more}`` out."""
+    """OK: ``anchor``, ``direction``, ``count`` in; ``{items_key: [...], anchor, has_more}`` out.
+
+    ``total_param``/``total_key``: how the listing reports its whole length, if it can.
+    """
     return Paging(
         "anchor",
         "count",
@@ -98,6 +112,8 @@ def by_anchor(
         anchor_key=cursor,
         more_key=more,
         direction_param=direction,
+        total_param=total_param,
+        total_key=total_key,
     )
 
 
@@ -107,9 +123,25 @@ def unpaged(items_key: str | None = None) -> Paging:
 
 
 class Progress(Protocol):
+    """What a progress display offers (``tqdm.auto.tqdm`` and :class:`_Counter`)."""
+
+    total: int | float | None
+
     def update(self, n: int) -> object: ...
 
+    def refresh(self) -> object: ...
+
     def close(self) -> object: ...
+
+
+class Total(NamedTuple):
+    """What a pager yields, before the pages, when it learns the length of the whole listing."""
+
+    length: int
+
+
+#: A pager yields pages of items, and at most one :class:`Total`.
+Page = list[Any] | Total
 
 
 def iterate(
@@ -151,6 +183,8 @@ def iterate(
                 f"{method}.iter sets {name!r} itself; use page_size= (and start from the "
                 "beginning), or call the method directly for one page"
             )
+    if progress and rule.total_param is not None:
+        given.setdefault(rule.total_param, True)  # the count costs the platform: only for a bar
     pages = _PAGERS[rule.style](_Counted(session, method), method, rule, given, size)
     return _limited(pages, method, max_items, progress)
 
@@ -178,18 +212,24 @@ class _Counted:
         return self._session.call(method, params)
 
 
-Pager = Callable[["Lister", str, Paging, dict[str, Any], int], Iterator[list[Any]]]
+Pager = Callable[["Lister", str, Paging, dict[str, Any], int], Iterator[Page]]
 
 
 def _limited(
-    pages: Iterator[list[Any]], method: str, max_items: int | None, progress: bool
+    pages: Iterator[Page], method: str, max_items: int | None, progress: bool
 ) -> Iterator[Any]:
+    """The items, at most ``max_items``; the bar (and the first request) wait for ``next()``."""
     bar = _progress(method, max_items) if progress else None
     count = 0
     try:
         if max_items == 0:
             return
         for page in pages:
+            if isinstance(page, Total):
+                if bar is not None:
+                    bar.total = page.length if max_items is None else min(page.length, max_items)
+                    bar.refresh()
+                continue
             for item in page:
                 yield item
                 count += 1
@@ -226,13 +266,15 @@ def _items(session: Lister, method: str, rule: Paging, result: Any) -> list[Any]
 
 def _unpaged(
     session: Lister, method: str, rule: Paging, params: dict[str, Any], size: int
-) -> Iterator[list[Any]]:
-    yield _items(session, method, rule, session.call(method, params))
+) -> Iterator[Page]:
+    items = _items(session, method, rule, session.call(method, params))
+    yield Total(len(items))  # answered whole: its length is the total
+    yield items
 
 
 def _skip(
     session: Lister, method: str, rule: Paging, params: dict[str, Any], size: int
-) -> Iterator[list[Any]]:
+) -> Iterator[Page]:
     assert rule.size_param is not None and rule.cursor_param is not None
     cursor: str | None = None
     seen: set[str] = set()
@@ -268,7 +310,7 @@ def _fingerprint(page: list[Any]) -> bytes:
 
 def _offset(
     session: Lister, method: str, rule: Paging, params: dict[str, Any], size: int
-) -> Iterator[list[Any]]:
+) -> Iterator[Page]:
     assert rule.size_param is not None and rule.cursor_param is not None
     offset = 0
     seen: dict[bytes, int] = {}  # digest of each page -> the offset that returned it
@@ -292,7 +334,7 @@ def _offset(
 
 def _anchor(
     session: Lister, method: str, rule: Paging, params: dict[str, Any], size: int
-) -> Iterator[list[Any]]:
+) -> Iterator[Page]:
     assert rule.size_param is not None and rule.cursor_param is not None
     anchor: str | None = None
     seen: set[str] = set()
@@ -305,6 +347,10 @@ def _anchor(
             call[rule.cursor_param] = anchor
         result = session.call(method, call)
         page = _items(session, method, rule, result)
+        if anchor is None and rule.total_key is not None and isinstance(result, Mapping):
+            reported = result.get(rule.total_key)  # the first page's count, if asked for
+            if isinstance(reported, int) and not isinstance(reported, bool) and reported >= 0:
+                yield Total(reported)
         flag = result.get(rule.more_key) if isinstance(result, Mapping) else None
         next_anchor = result.get(rule.anchor_key) if isinstance(result, Mapping) else None
         # Without the flag, a non-empty page with an anchor means "maybe more": the next
@@ -343,8 +389,11 @@ class _Counter:
 
     def __init__(self, method: str, total: int | None) -> None:
         self.method = method
-        self.total = total
+        self.total: int | float | None = total
         self.count = 0
+
+    def refresh(self) -> None:
+        """A new total shows with the next line; nothing to redraw now."""
 
     def update(self, n: int) -> None:
         self.count += n
@@ -352,7 +401,7 @@ class _Counter:
             self._show()
 
     def _show(self) -> None:
-        of = f"/{self.total}" if self.total is not None else ""
+        of = f"/{self.total:g}" if self.total is not None else ""
         sys.stderr.write(f"\r{self.method}: {self.count}{of} items")
         sys.stderr.flush()
 
