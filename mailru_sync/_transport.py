@@ -300,13 +300,15 @@ def _watch_body(raw: object) -> None:
     Why: urllib3 decodes inside ``read1`` and keeps reading while the decoder yields nothing,
     so a gzip body of empty deflate blocks trickled under the socket timeout never returns to
     the deadline check between reads. Our own connections joined the watchdog when they sent
-    the request; a mounted adapter's did not, so its socket is attached here (found on the
-    connection, or in the response's reader once ``Connection: close`` detached it).
+    the request, but a mounted adapter's did not, and once an answer says ``Connection: close``
+    (or its framing closes the connection) ``http.client`` detaches the socket from the
+    connection the watchdog knows: the socket is attached here, found on the connection or
+    in the response's reader.
     """
     conn = getattr(raw, "connection", None)
-    if conn is not None and getattr(conn, "_mailru_watch", None) is current_watch():
-        return  # one of ours: already watched
     sock = getattr(conn, "sock", None)
+    if isinstance(sock, socket.socket) and getattr(conn, "_mailru_watch", None) is current_watch():
+        return  # one of ours, still holding its socket: already watched
     if not isinstance(sock, socket.socket):
         reader = getattr(getattr(raw, "_fp", None), "fp", None)
         sock = getattr(getattr(reader, "raw", None), "_sock", None)

@@ -1,5 +1,6 @@
 """Issue 19 point 13: a gzip body of empty deflate blocks, trickled under the socket timeout,
-is cut at the deadline like every other trickle, whichever adapter opened the connection.
+is cut at the deadline like every other trickle, whichever adapter opened the connection and
+whether or not the answer says ``Connection: close``.
 
 urllib3 decodes inside ``read1`` and keeps reading while the decoder yields nothing, so the
 check between body reads never ran: with a mounted adapter the trickle ran to its end.
@@ -41,9 +42,12 @@ def _trickle(framing: str) -> Callable[[socket.socket, Request], None]:
             lambda b: b
         )
         length = len(GZIP_HEAD) + BLOCKS * len(EMPTY_BLOCK) + len(tail)
-        framing_header = (
-            "Transfer-Encoding: chunked" if framing == "chunked" else f"Content-Length: {length}"
-        )
+        framing_header = {
+            "chunked": "Transfer-Encoding: chunked",
+            "length": f"Content-Length: {length}",
+            # http.client detaches the socket from the connection the watchdog knows
+            "length, then close": f"Content-Length: {length}\r\nConnection: close",
+        }[framing]
         conn.sendall(
             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
             f"{framing_header}\r\n\r\n".encode() + wrap(GZIP_HEAD)
@@ -56,7 +60,7 @@ def _trickle(framing: str) -> Callable[[socket.socket, Request], None]:
     return script
 
 
-@pytest.mark.parametrize("framing", ["length", "chunked"])
+@pytest.mark.parametrize("framing", ["length", "chunked", "length, then close"])
 @pytest.mark.parametrize("adapter", ["own", "mounted"])
 def test_an_empty_block_gzip_trickle_ends_at_the_deadline(
     serve: Callable[..., HostileServer], framing: str, adapter: str
