@@ -22,7 +22,6 @@ import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Beside the clone in CI (``../shared/seeds/``, read-only); here too.
 #: The seed documents: ``$MAILRU_SYNC_SEEDS`` when set (a run outside the checkout, such as the
 #: unpacked sdist in ``.ci/run``), else ``../shared/seeds/`` beside the repository.
 SEEDS = Path(
