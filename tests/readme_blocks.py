@@ -18,7 +18,9 @@ reStructuredText renders as nothing::
 KINDs: ``shell`` (commands run in subprocesses), ``ci`` (README commands run by ``.ci/run``),
 ``ci-step`` (lines that ``.ci/run`` contains as written), ``skip REASON`` (needs the network),
 ``signatures MODULE`` (a listing of call signatures), ``vector`` (a worked signature example),
-``script`` (one ``bash`` script), ``benchmark`` (the benchmark commands).
+``script`` (one ``bash`` script), ``benchmark`` (the benchmark commands), ``excerpt FILE`` (lines
+of a file of the project, shown as they are there), ``tested-by TEST REASON`` (run by the named
+test module, which needs services this runner does not start).
 ``.. code-block:: LANG`` names its kind by LANG unless marked.
 """
 

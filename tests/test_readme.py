@@ -460,6 +460,28 @@ def _run_benchmark(block: Block, request: pytest.FixtureRequest) -> None:
         assert proc.returncode == 0 and "--quick" in proc.stdout, proc.stderr
 
 
+def _run_excerpt(block: Block, request: pytest.FixtureRequest) -> None:
+    """An excerpt: every line is a line of the named file of the project (indentation aside)."""
+    source = ROOT / block.argument.strip()
+    assert source.is_file(), f"{block.name}: {block.argument!r} is not a file of the project"
+    lines = {line.strip() for line in source.read_text(encoding="utf-8").splitlines()}
+    for line in block.lines():
+        assert line.strip() in lines, f"{block.name}: {line.strip()!r} is not in {source}"
+
+
+def _run_tested_by(block: Block, request: pytest.FixtureRequest) -> None:
+    """Run elsewhere: the named test module exists, names this document, and says why."""
+    test, _, reason = block.argument.partition(" ")
+    module = ROOT / test
+    assert module.is_file() and test.startswith("tests/"), f"{block.name}: no test {test!r}"
+    assert reason.strip(), f"{block.name}: say why it is tested by {test}"
+    here = block.path.relative_to(ROOT).as_posix()
+    named = {module, *module.parent.glob("*.py")}
+    assert any(here in path.read_text(encoding="utf-8") for path in named), (
+        f"{block.name}: {test} (or its package) never mentions {here}"
+    )
+
+
 RUNNERS: dict[str, Callable[[Block, pytest.FixtureRequest], None]] = {
     "python": _run_python,
     "shell": _run_shell,
@@ -470,6 +492,8 @@ RUNNERS: dict[str, Callable[[Block, pytest.FixtureRequest], None]] = {
     "ci-step": _run_ci_step,
     "skip": _run_skip,
     "benchmark": _run_benchmark,
+    "excerpt": _run_excerpt,
+    "tested-by": _run_tested_by,
 }
 
 # ---- the tests -----------------------------------------------------------------------------------
