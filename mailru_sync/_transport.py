@@ -181,6 +181,10 @@ class HeldConnection:
     redirect, a body that is not JSON, one cut by the deadline or the size cap) says nothing
     trustworthy about where the next answer starts, so its connection is closed, never
     reused: :meth:`release` puts it back closed (the pool then opens a new one) or as it is.
+
+    It relies on urllib3 2.x's response layout (``_pool``, ``_connection``); where that is
+    absent nothing is held and urllib3 releases the connection itself, as before
+    (``tests/reliability/test_framing_b.py`` fails if that ever happens).
     """
 
     __slots__ = ("_pool", "_raw")
@@ -189,8 +193,13 @@ class HeldConnection:
         raw = response.raw
         self._raw = raw
         self._pool = None
-        if isinstance(raw, urllib3.response.HTTPResponse) and raw._pool is not None:
-            self._pool = raw._pool
+        pool = getattr(raw, "_pool", None)
+        if (
+            isinstance(raw, urllib3.response.HTTPResponse)
+            and hasattr(raw, "_connection")
+            and callable(getattr(pool, "_put_conn", None))
+        ):
+            self._pool = pool
             raw._pool = None  # urllib3's own release_conn() is now a no-op
 
     def release(self, *, reusable: bool) -> None:
