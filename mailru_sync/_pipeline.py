@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
+from ._budget import pace
 from .exceptions import (
     APIError,
     Error,
@@ -212,7 +213,7 @@ class CallPipeline:
                 token_used = self.tokens.access_token
                 signed = self.dialect.sign(method, serialized, token_used)
             if limiter is not None:
-                limiter.acquire()
+                pace(limiter, budget)
             try:
                 body, status = send(signed)
             except TransportError as exc:
