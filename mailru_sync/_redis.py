@@ -135,6 +135,15 @@ if current ~= ARGV[2] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1])
 return 1
 """
+#: Take the lock if it is free or already ours (a try of ours whose answer was lost).
+_ACQUIRE = """
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
+#: Seconds kept, at the end of a lock wait, for the last try's answer.
+_LAST_TRY = 0.02
 #: Release the lock only if it is still ours (it may have expired and been taken since).
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -169,6 +178,7 @@ class RedisStore:
         self.lock_wait = positive_seconds("lock_wait", lock_wait)
         self._run = _Link(client, "RedisStore")
         self._held = threading.local()  # (lock token, value seen) while this thread holds it
+        self._orphans: list[str] = []  # tokens of lock tries whose answer was lost
 
     def load(self) -> dict[str, Any] | None:
         """The token stored under :attr:`key`, or ``None``."""
@@ -197,10 +207,18 @@ class RedisStore:
         or ``timeout`` (what is left of the call's deadline), whichever is shorter."""
         wait = self.lock_wait if timeout is None else max(0.0, min(timeout, self.lock_wait))
         expiry = max(self.lock_timeout, timeout or 0.0)
-        lock_key, mine = f"{self.key}:refresh-lock", secrets.token_hex(16)
+        lock_key, mine = f"{self.key}:refresh-lock", None
+        # A try whose answer never came (Redis stalled) may have taken the lock: the next lock()
+        # presents the same token (one caller at a time: list.pop is atomic), and the script
+        # recognizes the lock as its own instead of waiting for it to expire.
+        with contextlib.suppress(IndexError):
+            mine = self._orphans.pop()
+        if mine is None:
+            mine = secrets.token_hex(16)
         until = time.monotonic() + wait
-        while not self._redis("lock", "SET", lock_key, mine, "NX", "PX", int(expiry * 1000) + 1):
-            left = until - time.monotonic()
+        while not self._try_lock(lock_key, mine, expiry):
+            # Stop a little before the end: the last try must still have time to be answered.
+            left = until - time.monotonic() - _LAST_TRY
             if left <= 0:
                 raise StoreError(
                     f"another process held the refresh lock of {self.key!r} for more than "
@@ -218,6 +236,14 @@ class RedisStore:
             raise
         self._held.state = None
         self._redis("unlock", "EVAL", _RELEASE, 1, lock_key, mine)
+
+    def _try_lock(self, lock_key: str, mine: str, expiry: float) -> bool:
+        try:
+            return bool(self._redis("lock", "EVAL", _ACQUIRE, 1, lock_key, mine,
+                                    int(expiry * 1000) + 1))
+        except StoreError:
+            self._orphans.append(mine)
+            raise
 
     def _redis(self, what: str, *command: Any) -> Any:
         try:
