@@ -30,7 +30,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from ._forksafe import reset_in_child
+from ._forksafe import no_fork, reset_in_child
 from ._redis import RedisRateLimiter, RedisStore
 from ._storebase import MAX_TOKEN_BYTES, StoreError, TokenStore, checked, decode, encode
 from ._storebase import positive_seconds as _positive_seconds
@@ -221,26 +221,35 @@ class FileStore:
                              "refresh stuck?")
         try:
             lock_path = self.path.with_name(self.path.name + ".lock")
-            try:
-                lock_path.parent.mkdir(parents=True, exist_ok=True)
-                flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
-                fd = os.open(lock_path, flags, 0o600)
-            except OSError as exc:
-                if exc.errno == errno.ELOOP:
-                    raise StoreError(f"the lock file {lock_path} is a symbolic link (refused: "
-                                     "it could point anywhere); remove it") from None
-                raise _error(f"open the lock file {lock_path}", exc) from None
-            self._lock_fds.add(fd)
+            fd = self._open_lock_file(lock_path)
             pid = os.getpid()
             try:
                 self._flock(fcntl, fd, lock_path, until, wait)
                 yield
             finally:
                 if os.getpid() == pid:  # in a forked child the reset closed it already
-                    self._lock_fds.discard(fd)
-                    os.close(fd)  # closing releases the flock
+                    with no_fork():  # a child must never get an unregistered copy
+                        self._lock_fds.discard(fd)
+                        os.close(fd)  # closing releases the flock
         finally:
             thread_lock.release()
+
+    def _open_lock_file(self, lock_path: Path) -> int:
+        """Open ``lock_path`` (never through a symlink, never blocking on a planted FIFO) and
+        register the descriptor, with no fork in between: a child that got an unregistered
+        copy would keep the parent's ``flock`` held after the parent released it."""
+        try:
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+            with no_fork():
+                fd = os.open(lock_path, flags, 0o600)
+                self._lock_fds.add(fd)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise StoreError(f"the lock file {lock_path} is a symbolic link (refused: it "
+                                 "could point anywhere); remove it") from None
+            raise _error(f"open the lock file {lock_path}", exc) from None
+        return fd
 
     def _flock(self, fcntl: Any, fd: int, lock_path: Path, until: float, wait: float) -> None:
         while True:
