@@ -74,10 +74,13 @@ def test_a_child_forked_mid_refresh_refreshes_itself_and_never_holds_the_parent_
     child = _fork(lambda: s.refresh() and s.call("users.getInfo"))
     release.set()
     refresher.join(30)
-    # The parent released its flock: no process may still hold it (a child keeping the
-    # inherited descriptor open would, until it exits).
-    assert can_flock_now(tmp_path / "token.json.lock")
-    assert _exit_status(child, 30) == 0
+    try:
+        # The parent released its flock: no process may still hold it (a child keeping the
+        # inherited descriptor open would, until it exits).
+        assert can_flock_now(tmp_path / "token.json.lock")
+    finally:
+        status = _exit_status(child, 30)  # reaped (or killed) whatever happened above
+    assert status == 0
     assert s.refresh_count == 1
 
 
