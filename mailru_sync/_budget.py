@@ -12,17 +12,19 @@ the bound holds for what the user called, not for each piece.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .exceptions import Error, ResponseError, TransportError
 
 if TYPE_CHECKING:
     from ._redact import Redactor
 
-__all__ = ["Budget", "BudgetScope", "current", "detached", "scope"]
+__all__ = ["Budget", "BudgetScope", "current", "detached", "pace", "scope", "takes_timeout"]
 
 #: The smallest socket timeout handed to a transport, so a nearly spent budget still gets a
 #: clean timeout instead of a zero timeout (which would mean non-blocking in some places).
@@ -161,3 +163,25 @@ class detached:
 
     def __exit__(self, *exc_info: object) -> None:
         _local.budget = self._outer
+
+
+@functools.lru_cache(maxsize=128)
+def takes_timeout(kind: type, method: str) -> bool:
+    """Whether ``kind.method`` takes ``timeout=``: how a user's store or limiter says it can be
+    given what is left of a call's budget (one written before that still works, unbounded)."""
+    try:
+        parameters = inspect.signature(getattr(kind, method)).parameters
+    except (TypeError, ValueError, AttributeError):
+        return False
+    return "timeout" in parameters
+
+
+def pace(limiter: Any, budget: Budget) -> None:
+    """``limiter.acquire(timeout=<what is left of budget>)``: a limiter of ours reserves no slot
+    past the deadline (the call fails at once). A user's limiter whose ``acquire()`` takes no
+    timeout is called as it is (its own waits apply)."""
+    kind: type = type(limiter)
+    if takes_timeout(kind, "acquire"):
+        limiter.acquire(timeout=max(0.0, budget.remaining()))
+    else:
+        limiter.acquire()

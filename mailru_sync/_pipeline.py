@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
+from ._budget import pace
 from .exceptions import (
     APIError,
     Error,
@@ -223,7 +224,7 @@ class CallPipeline:
                     else sign(method, serialized)
                 )
             if limiter is not None:
-                limiter.acquire()
+                pace(limiter, budget)
             try:
                 body, status = send(signed)
             except TransportError as exc:

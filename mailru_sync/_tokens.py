@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -26,12 +27,13 @@ from typing import TYPE_CHECKING, Any
 
 from ._budget import Budget
 from ._redact import SecretAttribute
+from ._storebase import StoreError, enter_lock
 from .exceptions import ConfigurationError, Error, RequestTimeout, SessionExpiredError
 
 if TYPE_CHECKING:
     from ._options import TokenData, TokenUpdater
     from ._redact import Redactor
-    from .stores import TokenStore
+    from ._storebase import TokenStore
 
 __all__ = ["TokenState", "checked_token"]
 
@@ -65,7 +67,8 @@ class TokenState:
         self.expires_at: float | None = None
         #: Number of refreshes performed (for monitoring).
         self.refresh_count = 0
-        #: The last exception raised by ``store.save`` or ``token_updater``.
+        #: The last exception raised by ``store.save`` or ``token_updater``, or by a store's
+        #: lock that could not be taken for lack of permission or failed to release.
         self.last_persist_error: Exception | None = None
         self.store = store
         self.loader = loader
@@ -158,11 +161,12 @@ class TokenState:
             try:
                 target(data)
             except Exception as exc:
-                self.last_persist_error = exc
-                logger.error(
-                    "%s: saving the new token failed (%s); the session keeps it and goes on",
-                    owner, self._redact(f"{type(exc).__name__}: {exc}"),
-                )
+                self._note_persist_error(exc, owner, "saving the new token")
+
+    def _note_persist_error(self, exc: Exception, owner: str, doing: str) -> None:
+        self.last_persist_error = exc
+        logger.error("%s: %s failed (%s); the session keeps its token and goes on",
+                     owner, doing, self._redact(f"{type(exc).__name__}: {exc}"))
 
     def load_saved(self, owner: str) -> Mapping[str, Any] | None:
         """The token another process saved (``token_loader``, else the store), if any."""
@@ -240,12 +244,38 @@ class TokenState:
             self._refresh_owner = threading.get_ident()
             try:
                 if self.store is not None:
-                    with self.store.lock():
+                    with self._hold_store_lock(self.store, budget, owner):
                         yield
                 else:
                     yield
             finally:
                 self._refresh_owner = None
+
+    @contextlib.contextmanager
+    def _hold_store_lock(self, store: TokenStore, budget: Budget, owner: str) -> Iterator[None]:
+        """The store's lock, given what is left of the budget (when its ``lock()`` takes
+        ``timeout=``). A store that may not be written here (a read-only folder) cannot lock
+        either: the refresh goes on under this process's lock, the error noted as a failing
+        save is. A release failing after the refresh worked never fails the call either."""
+        lock = enter_lock(store, max(0.0, budget.remaining()))
+        try:
+            lock.__enter__()
+        except StoreError as exc:
+            if not exc.unwritable:
+                raise
+            self._note_persist_error(exc, owner, "locking the store")
+            yield
+            return
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(Exception):  # the refresh's own failure is what counts
+                lock.__exit__(*sys.exc_info())
+            raise
+        try:
+            lock.__exit__(None, None, None)
+        except Exception as exc:
+            self._note_persist_error(exc, owner, "releasing the store's lock")
 
     @contextlib.contextmanager
     def _hold_local_refresh_lock(self, budget: Budget) -> Iterator[None]:

@@ -20,11 +20,12 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
-import os
 import socket
 import threading
 import time
 from typing import TYPE_CHECKING, Protocol
+
+from ._forksafe import reset_in_child
 
 __all__ = ["WATCHDOG", "Watch", "Watchdog", "attach", "current_watch", "watching"]
 
@@ -71,20 +72,21 @@ class Watch:
 
 
 class Watchdog:
-    """A heap of deadlines served by one lazily started daemon thread (restarted after fork)."""
+    """A heap of deadlines served by one lazily started daemon thread (new after a fork)."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition(threading.Lock())
         self._heap: list[tuple[float, int, Watch]] = []
         self._seq = itertools.count()
-        self._pid = -1
+        self._started = False
         #: Entries on the heap whose exchange has finished.
         self._finished = 0
+        reset_in_child(self, Watchdog._reset_after_fork)
 
     def arm(self, deadline: float) -> Watch:
         watch = Watch(deadline)
         with self._cond:
-            if self._pid != os.getpid():
+            if not self._started:
                 self._start()
             if self._finished > 32 and 2 * self._finished > len(self._heap):
                 self._heap = [entry for entry in self._heap if entry[2].active]
@@ -103,12 +105,18 @@ class Watchdog:
             self._finished += 1
 
     def _start(self) -> None:
-        # After fork the child has the parent's heap but not its thread: start afresh.
-        self._heap = []
-        self._finished = 0
-        self._pid = os.getpid()
+        self._started = True
         thread = threading.Thread(target=self._run, name="mailru_sync-watchdog", daemon=True)
         thread.start()
+
+    def _reset_after_fork(self) -> None:
+        """In a forked child: the parent's thread is gone and a parent thread may have held
+        the condition's lock at fork time; the heap's exchanges are the parent's. Start afresh
+        (the thread again on first use)."""
+        self._cond = threading.Condition(threading.Lock())
+        self._heap = []
+        self._finished = 0
+        self._started = False
 
     def _run(self) -> None:
         while True:

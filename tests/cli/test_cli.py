@@ -89,6 +89,7 @@ def test_exit_codes_for_api_errors_raw_and_missing_login(
     (tmp_path / "ok.json").write_text(json.dumps({
         "format": "mailru_sync.token/1",
         "token": {"access_token": emu.user.access_token}}))
+    (tmp_path / "ok.json").chmod(0o600)  # a token file others may read is refused
     assert cli("call", "users.getCurrentUser", *common, env=env).returncode == 0
     unknown = cli("call", "no.suchMethod", *common, env=env)
     assert unknown.returncode == 4

@@ -72,6 +72,7 @@ def okru(ok_emulator: OkEmulator, tmp_path: Path) -> dict[str, Any]:
     token_file = tmp_path / "ok.json"
     token_file.write_text(json.dumps({"format": "mailru_sync.token/1",
                                       "token": {"access_token": emu.user.access_token}}))
+    token_file.chmod(0o600)  # a token file others may read is refused
     env = {"OK_APP_ID": str(emu.app.app_id), "OK_APP_KEY": emu.app.app_key,
            "OK_APP_SECRET_KEY": emu.app.app_secret_key}
     return {"emu": emu, "env": env, "token_file": token_file,
