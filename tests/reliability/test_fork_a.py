@@ -71,14 +71,24 @@ def test_a_child_forked_mid_refresh_refreshes_itself_and_never_holds_the_parent_
     refresher = threading.Thread(target=lambda: s.call("users.getInfo"))
     refresher.start()
     assert in_refresh.wait(30)  # the parent's thread now holds every lock of the refresh
-    child = _fork(lambda: s.refresh() and s.call("users.getInfo"))
+    go_read, go_write = os.pipe()  # the child waits on it before it refreshes itself
+
+    def in_child() -> bool:
+        os.close(go_write)
+        os.read(go_read, 1)
+        return bool(s.refresh() and s.call("users.getInfo"))
+
+    child = _fork(in_child)
+    os.close(go_read)
     release.set()
     refresher.join(30)
     try:
-        # The parent released its flock: no process may still hold it (a child keeping the
-        # inherited descriptor open would, until it exits).
+        # The parent released its flock, and the child has not taken its own yet: no process
+        # may hold it now (a child keeping the inherited descriptor open would).
         assert can_flock_now(tmp_path / "token.json.lock")
     finally:
+        os.write(go_write, b"x")
+        os.close(go_write)
         status = _exit_status(child, 30)  # reaped (or killed) whatever happened above
     assert status == 0
     assert s.refresh_count == 1
