@@ -22,7 +22,7 @@ import http.cookiejar
 import importlib
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, cast
 from urllib.parse import unquote, urlencode, urlsplit
 
@@ -44,9 +44,10 @@ from ._options import (
     parse_options,
 )
 from ._pipeline import CallPipeline, Dialect, note_unsent_write
+from ._pools import is_shared, lease
 from ._redact import Redactor, install_urllib3_filter, mask
 from ._tokens import TokenState, checked_token
-from ._transport import SafeAdapter, reset_pools
+from ._transport import reset_pools
 from ._urls import rebase
 from ._version import __version__
 from .exceptions import (
@@ -199,7 +200,8 @@ class BaseSession(requests.Session):
             refresh_lock=refresh_lock,
         )
 
-        adapter = SafeAdapter(self.pool_maxsize)
+        self._pool_lease = lease(self, self.pool_maxsize)  # the process-wide pool (_pools)
+        adapter = self._pool_lease.adapter
         self.mount("https://", adapter)
         self.mount("http://", adapter)
         self.headers["User-Agent"] = (
@@ -277,9 +279,17 @@ class BaseSession(requests.Session):
         held by another parent thread at fork time would never be released in the child.
         """
         for adapter in self.adapters.values():
-            if isinstance(adapter, HTTPAdapter):
+            if isinstance(adapter, HTTPAdapter) and not is_shared(adapter):  # shared: own reset
                 reset_pools(adapter)
         self._tokens.reset_after_fork()
+
+    def close(self) -> None:
+        """Release this session's share of the process-wide pool and close the adapters it
+        mounted itself; connections other sessions use stay open (see :mod:`._pools`)."""
+        self._pool_lease.release()
+        for adapter in self.adapters.values():
+            if not is_shared(adapter):
+                adapter.close()
 
     # --- token state --------------------------------------------------------------------------
 
@@ -531,6 +541,20 @@ class BaseSession(requests.Session):
                 if is_write:
                     note_unsent_write(exc)
                 raise
+
+    def call_many(
+        self,
+        calls: Iterable[tuple[str, Mapping[str, Any] | None]],
+        *,
+        workers: int = 8,
+        raise_errors: bool = False,
+        batch: bool = True,
+    ) -> list[Any]:
+        """Run independent ``(method, params)`` calls concurrently on ``workers`` threads over
+        the shared pool; results in order, each the value or its error (see :mod:`._many`)."""
+        from ._many import call_many  # loads on first use
+
+        return call_many(self, calls, workers=workers, raise_errors=raise_errors, batch=batch)
 
     def iter(
         self,
