@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     from ._paging import Paging
     from ._ratelimit import Limiter
     from ._retry import RetryPolicy
-    from .options import BaseSessionOptions, Unpack
+    from .options import BaseSessionOptions, CallManyOptions, Unpack
     from .stores import TokenStore
 
 __all__ = [
@@ -545,16 +545,13 @@ class BaseSession(requests.Session):
     def call_many(
         self,
         calls: Iterable[tuple[str, Mapping[str, Any] | None]],
-        *,
-        workers: int = 8,
-        raise_errors: bool = False,
-        batch: bool = True,
+        **options: Unpack[CallManyOptions],
     ) -> list[Any]:
         """Run independent ``(method, params)`` calls concurrently on ``workers`` threads over
         the shared pool; results in order, each the value or its error (see :mod:`._many`)."""
         from ._many import call_many  # loads on first use
 
-        return call_many(self, calls, workers=workers, raise_errors=raise_errors, batch=batch)
+        return call_many(self, calls, **options)
 
     def iter(
         self,
