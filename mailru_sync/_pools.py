@@ -14,11 +14,17 @@ sessions *lease* one shared adapter per pool size from this registry:
   only; a mounted adapter is the user's and is never shared or registered here.
 * **Lifetime.** A :class:`Lease` counts one session; ``session.close()`` releases it, and so
   does the garbage collector when a session is dropped without ``close()`` (a
-  :func:`weakref.finalize`, so the registry never keeps a session alive). Releasing never
-  closes a connection another session may be using. When the last lease of an adapter goes,
-  its idle connections beyond :data:`IDLE_KEPT` per pool are closed: a program that builds,
-  uses and closes sessions in a loop keeps one warm connection per origin, not one per session.
-  The adapter itself stays registered, so the next session reuses that connection.
+  :func:`weakref.finalize`, so the registry never keeps a session alive). Releasing closes no
+  connection: the pool is the process's, like one ``requests.Session`` shared by every
+  thread. A program that builds, uses and closes sessions in a loop keeps one warm connection
+  per origin, not one per session; a burst of ``n`` concurrent sessions leaves at most ``n``
+  (and at most ``pool_maxsize``) idle connections per origin, which the next sessions reuse.
+* **Why idle connections are not trimmed when the last session goes.** Under moderate load a
+  web app has no live session between overlapping requests again and again; trimming to one
+  idle connection each time would make every overlapping request pay a new handshake, which
+  is what sharing is for avoiding. The bound stays the pool size, as for one shared
+  ``requests.Session``; idle connections the platform closed are noticed by urllib3 before
+  reuse.
 * **Fork safety.** Each shared adapter registers :func:`reset_pools` with
   :func:`mailru_sync._forksafe.reset_in_child`, as per-session adapters did; the registry's
   lock is renewed in the child too.
@@ -26,8 +32,6 @@ sessions *lease* one shared adapter per pool size from this registry:
 
 from __future__ import annotations
 
-import contextlib
-import queue
 import threading
 import weakref
 from typing import Any
@@ -37,10 +41,8 @@ from requests.adapters import HTTPAdapter
 from ._forksafe import reset_in_child
 from ._transport import SafeAdapter, reset_pools
 
-__all__ = ["IDLE_KEPT", "POOLS_PER_ADAPTER", "Lease", "idle_connections", "is_shared", "lease"]
+__all__ = ["POOLS_PER_ADAPTER", "Lease", "idle_connections", "is_shared", "lease"]
 
-#: Idle keep-alive connections kept per pool once no session uses the adapter.
-IDLE_KEPT = 1
 #: Pools (origin x TLS settings) one shared adapter keeps before dropping the least recent.
 POOLS_PER_ADAPTER = 16
 
@@ -81,8 +83,6 @@ class _Registry:
             if entry is None or entry.users == 0:
                 return
             entry.users -= 1
-            if entry.users == 0:
-                trim_idle(entry.adapter, IDLE_KEPT)
 
     def renew_lock(self) -> None:
         self.lock = threading.Lock()  # a parent thread may have held it at fork time
@@ -111,6 +111,7 @@ class Lease:
 
     @property
     def released(self) -> bool:
+        """Whether :meth:`release` ran (explicitly or for a collected session)."""
         return not self._finalizer.alive
 
 
@@ -148,38 +149,3 @@ def idle_connections(adapter: HTTPAdapter) -> int:
         with idle.mutex:
             count += sum(1 for conn in idle.queue if conn is not None and conn.sock is not None)
     return count
-
-
-def trim_idle(adapter: HTTPAdapter, keep: int) -> None:
-    """Close the idle connections of each of ``adapter``'s pools beyond the ``keep`` most
-    recently used; connections in use are not touched (they return to the pool as usual)."""
-    for pool in _pools(adapter):
-        _trim_pool(pool, keep)
-
-
-def _trim_pool(pool: Any, keep: int) -> None:
-    idle: queue.LifoQueue[Any] | None = pool.pool
-    if idle is None:
-        return
-    taken: list[Any] = []
-    while True:
-        try:
-            taken.append(idle.get_nowait())  # most recently returned first (LIFO)
-        except queue.Empty:
-            break
-    kept: list[Any] = []
-    for conn in taken:
-        if conn is None:
-            continue
-        if len(kept) < keep and conn.sock is not None:
-            kept.append(conn)
-        else:
-            conn.close()
-    # Back in LIFO order: the empty slots first, the kept connections on top.
-    for item in [None] * (len(taken) - len(kept)) + kept[::-1]:
-        try:
-            idle.put_nowait(item)
-        except queue.Full:  # a connection came back meanwhile and took the slot
-            if item is not None:
-                with contextlib.suppress(OSError):
-                    item.close()

@@ -85,3 +85,12 @@ def session_for(server: HostileServer, **options: object) -> mailru_sync.TokenSe
     return mailru_sync.TokenSession(
         APP_ID, PRIVATE_KEY, "", TOKEN, UID, base_url=server.url, **options  # type: ignore[arg-type]
     )
+
+
+def on_threads(count: int, work: Callable[[], None]) -> None:
+    """Run ``work`` on ``count`` threads at once and wait for all of them."""
+    threads = [threading.Thread(target=work) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
