@@ -1,8 +1,9 @@
 """Turn a run's results (the JSON the runner writes) into tables and a chart.
 
-Why from the JSON and not from live objects: the README table, the printed table and the chart
-can then be rebuilt from a saved run (``python benchmarks/run.py --report results.json``)
-without measuring again, and they can never disagree with the JSON.
+Why from the JSON and not from live objects: the documentation's table
+(``docs/performance.rst``), the printed table and the chart can then be rebuilt from a saved run
+(``python benchmarks/run.py --report results.json``) without measuring again, and they can never
+disagree with the JSON.
 """
 
 from __future__ import annotations
@@ -253,7 +254,7 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def rst(results: dict[str, Any]) -> str:
-    """The same tables as reStructuredText grid tables (what README.rst embeds)."""
+    """The same tables as reStructuredText grid tables (what docs/performance.rst embeds)."""
     parts = [preface(results)]
     for table in tables(results):
         headers, rows = _drop_blank_columns(table)

@@ -21,7 +21,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
 
 import requests
@@ -32,7 +32,7 @@ from ._urls import credential_origin, origin_of
 from .exceptions import HTTPStatusError, UnexpectedPageError, UntrustedFormError
 
 if TYPE_CHECKING:
-    from ._session import BaseSession
+    from ._redact import Redactor
 
 __all__ = [
     "MAX_PAGE_SIZE",
@@ -114,7 +114,20 @@ class Redirected:
 Landing = Page | Redirected
 
 
-def trusted_origins(session: BaseSession, urls: Iterable[str]) -> frozenset[str]:
+class LoginClient(Protocol):
+    """What the login browser needs of a session (any session fits: it is structural)."""
+
+    @property
+    def base_url(self) -> str | None: ...
+
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest: ...
+
+    def transport(
+        self, verb: str, url: str, *, what: str, max_body: int | None = None, **kwargs: Any
+    ) -> requests.Response: ...
+
+
+def trusted_origins(session: LoginClient, urls: Iterable[str]) -> frozenset[str]:
     """Origins a login form may post to: ``base_url``'s origin when set, else the real hosts."""
     if session.base_url:
         return frozenset({origin_of(session.base_url)})
@@ -153,7 +166,8 @@ class Browser:
 
     def __init__(
         self,
-        session: BaseSession,
+        session: LoginClient,
+        redact: Redactor,
         *,
         redirect_uri: str,
         trusted: frozenset[str],
@@ -161,6 +175,7 @@ class Browser:
         max_redirects: int = MAX_REDIRECTS,
     ) -> None:
         self.session = session
+        self.redact = redact
         self.redirect_uri = redirect_uri
         self.trusted = trusted
         self.what = what
@@ -170,12 +185,12 @@ class Browser:
 
     def shown_url(self, url: str) -> str:
         """A URL safe to show: no fragment, known secrets masked."""
-        return self.session._redact(urldefrag(url)[0])
+        return self.redact(urldefrag(url)[0])
 
     def snippet(self, page: Page) -> str:
         text = page.text
         shown = f"{text.title}: {text.text}" if text.title else text.text
-        return snippet_of(shown, self.session._redact)
+        return snippet_of(shown, self.redact)
 
     def unexpected(self, page: Page, problem: str) -> UnexpectedPageError:
         """An :class:`UnexpectedPageError` describing ``page``."""
@@ -211,7 +226,7 @@ class Browser:
         if credential_origin(target) not in self.trusted:
             raise self._untrusted(page, target)
         if form.method == "GET":
-            if any(self.session._redact.knows(value) for value in fields.values()):
+            if any(self.redact.knows(value) for value in fields.values()):
                 raise UntrustedFormError(
                     f"{self.what}: the login form on {self.shown_url(page.url)} would send "
                     "the password in the URL (method=GET); refused",

@@ -33,12 +33,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ._caller import Caller
 from .exceptions import ConfigurationError, Error, ParameterError
 
-__all__ = ["DEFAULT_WORKERS", "call_many"]
+if TYPE_CHECKING:
+    from .options import CallManyOptions, Unpack
+
+__all__ = ["DEFAULT_WORKERS", "CallsMany", "call_many"]
 
 #: Threads ``call_many`` uses unless told otherwise.
 DEFAULT_WORKERS = 8
@@ -56,6 +59,19 @@ class _Task:
     def __init__(self, indexes: list[int], run: Callable[[], list[Any]]) -> None:
         self.indexes = indexes
         self.run = run
+
+
+class CallsMany:
+    """Mixin of ``BaseSession``: ``session.call_many``."""
+
+    def call_many(
+        self,
+        calls: Iterable[tuple[str, Mapping[str, Any] | None]],
+        **options: Unpack[CallManyOptions],
+    ) -> list[Any]:
+        """Run independent ``(method, params)`` calls concurrently on ``workers`` threads over
+        the shared pool; results in order, each the value or its error (see :mod:`._many`)."""
+        return call_many(cast(Caller, self), calls, **options)
 
 
 def call_many(

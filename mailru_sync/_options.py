@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_POOL_MAXSIZE",
     "DEFAULT_TIMEOUT",
     "KNOWN_OPTIONS",
+    "OPTIONS_NOTE",
     "CookiesOption",
     "Setting",
     "Settings",
@@ -35,7 +36,11 @@ __all__ = [
     "TokenData",
     "TokenUpdater",
     "check_known",
+    "is_token_store",
+    "options_paragraph",
     "parse_options",
+    "restores_token",
+    "token_options",
 ]
 
 #: (connect, read) seconds used when a call gives no ``timeout``; each is also capped by what
@@ -252,3 +257,55 @@ def parse_options(owner: str, options: Mapping[str, object]) -> Settings:
     """Check the names (did you mean ...?) and validate the values a call reads."""
     check_known(owner, options, KNOWN_OPTIONS)
     return Settings(options)
+
+
+OPTIONS_NOTE = "Options (keyword-only"
+
+
+def options_paragraph() -> str:
+    """The options every session class accepts, for its ``help()`` (from the one list the
+    run-time check uses, so the two cannot drift)."""
+    names = ", ".join(sorted(KNOWN_OPTIONS - {"format"}))
+    return (
+        f"{OPTIONS_NOTE}, as for every session; typed in :mod:`mailru_sync.options`): "
+        f"{names}. Grant sessions log in on their first API call when neither "
+        "``authorize()`` nor ``with`` did."
+    )
+
+
+def restores_token(options: Mapping[str, object]) -> bool:
+    """Whether the options bring a token (``token=`` or ``store=``), so the positional token
+    fields may be left out (precedence: ``token=``, then the store, then the positional ones)."""
+    return options.get("token") is not None or options.get("store") is not None
+
+
+def is_token_store(store: object) -> bool:
+    from .stores import TokenStore  # loaded only by sessions given a store
+
+    return isinstance(store, TokenStore)
+
+
+def token_options(
+    options: Mapping[str, Any],
+) -> tuple[Any, Any, Any, Mapping[str, Any] | None]:
+    """The checked ``store``, ``token_loader``, ``token_updater`` and ``token`` options."""
+    store = options.get("store")
+    loader = options.get("token_loader")
+    updater = options.get("token_updater")
+    token = options.get("token")
+    if updater is not None and not callable(updater):
+        raise ConfigurationError("token_updater must be callable: token_updater(token_dict)")
+    if loader is not None and not callable(loader):
+        raise ConfigurationError(
+            "token_loader must be callable: token_loader() -> token dict or None"
+        )
+    if store is not None and not is_token_store(store):
+        raise ConfigurationError(
+            "store must have load(), save(token) and lock() (see mailru_sync.stores), "
+            f"got {type(store).__name__}"
+        )
+    if token is not None and not isinstance(token, Mapping):
+        raise ConfigurationError(
+            f"token must be the dict session.token exported, got {type(token).__name__}"
+        )
+    return store, loader, updater, token

@@ -10,6 +10,11 @@ Ending: a page-based listing ends on an empty page or when the platform says the
 (``has_more: false``). A short page alone never ends it: a platform that caps the page below the
 size asked for would otherwise lose everything after the first page. A cursor (or, for offsets, a
 page) that comes back unchanged raises :class:`~mailru_sync.PagingError` instead of looping.
+
+Progress (``progress=True``): a bar shows a total when one is known before the items arrive:
+``max_items``, the length of a listing answered whole, or the count the platform reports with
+the first page (OK's ``totalCount``, asked for with ``detectTotalCount`` only while a bar is
+shown, so a plain iteration sends exactly what it did before).
 """
 
 from __future__ import annotations
@@ -47,6 +52,10 @@ class Paging(NamedTuple):
     more_key: str = "has_more"
     #: Direction parameter (anchor style), sent as ``FORWARD`` unless the call gives one.
     direction_param: str | None = None
+    #: Parameter asking the platform to count the whole listing (OK ``detectTotalCount``),
+    #: sent only while a progress bar is shown, and the result key of that count.
+    total_param: str | None = None
+    total_key: str | None = None
 
 
 class Lister(Protocol):
@@ -76,8 +85,13 @@ def by_anchor(
     cursor: str = "anchor",
     more: str = "has_more",
     direction: str = "direction",
+    total_param: str | None = None,
+    total_key: str | None = None,
 ) -> Paging:
-    """OK: ``anchor``, ``direction``, ``count`` in; ``{items_key: [...], anchor, has_more}`` out."""
+    """OK: ``anchor``, ``direction``, ``count`` in; ``{items_key: [...], anchor, has_more}`` out.
+
+    ``total_param``/``total_key``: how the listing reports its whole length, if it can.
+    """
     return Paging(
         "anchor",
         "count",
@@ -87,6 +101,8 @@ def by_anchor(
         anchor_key=cursor,
         more_key=more,
         direction_param=direction,
+        total_param=total_param,
+        total_key=total_key,
     )
 
 
@@ -96,9 +112,25 @@ def unpaged(items_key: str | None = None) -> Paging:
 
 
 class Progress(Protocol):
+    """What a progress display offers (``tqdm.auto.tqdm`` and :class:`_Counter`)."""
+
+    total: int | float | None
+
     def update(self, n: int) -> object: ...
 
+    def refresh(self) -> object: ...
+
     def close(self) -> object: ...
+
+
+class Total(NamedTuple):
+    """What a pager yields, before the pages, when it learns the length of the whole listing."""
+
+    length: int
+
+
+#: A pager yields pages of items, and at most one :class:`Total`.
+Page = list[Any] | Total
 
 
 def iterate(
@@ -140,22 +172,30 @@ def iterate(
                 f"{method}.iter sets {name!r} itself; use page_size= (and start from the "
                 "beginning), or call the method directly for one page"
             )
+    if progress and rule.total_param is not None:
+        given.setdefault(rule.total_param, True)  # the count costs the platform: only for a bar
     pages = _PAGERS[rule.style](session, method, rule, given, size)
     return _limited(pages, method, max_items, progress)
 
 
-Pager = Callable[["Lister", str, Paging, dict[str, Any], int], Iterator[list[Any]]]
+Pager = Callable[["Lister", str, Paging, dict[str, Any], int], Iterator[Page]]
 
 
 def _limited(
-    pages: Iterator[list[Any]], method: str, max_items: int | None, progress: bool
+    pages: Iterator[Page], method: str, max_items: int | None, progress: bool
 ) -> Iterator[Any]:
+    """The items, at most ``max_items``; the bar (and the first request) wait for ``next()``."""
     bar = _progress(method, max_items) if progress else None
     count = 0
     try:
         if max_items == 0:
             return
         for page in pages:
+            if isinstance(page, Total):
+                if bar is not None:
+                    bar.total = page.length if max_items is None else min(page.length, max_items)
+                    bar.refresh()
+                continue
             for item in page:
                 yield item
                 count += 1
@@ -192,13 +232,15 @@ def _items(session: Lister, method: str, rule: Paging, result: Any) -> list[Any]
 
 def _unpaged(
     session: Lister, method: str, rule: Paging, params: dict[str, Any], size: int
-) -> Iterator[list[Any]]:
-    yield _items(session, method, rule, session.call(method, params))
+) -> Iterator[Page]:
+    items = _items(session, method, rule, session.call(method, params))
+    yield Total(len(items))  # answered whole: its length is the total
+    yield items
 
 
 def _skip(
     session: Lister, method: str, rule: Paging, params: dict[str, Any], size: int
-) -> Iterator[list[Any]]:
+) -> Iterator[Page]:
     assert rule.size_param is not None and rule.cursor_param is not None
     cursor: str | None = None
     seen: set[str] = set()
@@ -232,7 +274,7 @@ def _fingerprint(page: list[Any]) -> str:
 
 def _offset(
     session: Lister, method: str, rule: Paging, params: dict[str, Any], size: int
-) -> Iterator[list[Any]]:
+) -> Iterator[Page]:
     assert rule.size_param is not None and rule.cursor_param is not None
     offset = 0
     previous: str | None = None
@@ -255,7 +297,7 @@ def _offset(
 
 def _anchor(
     session: Lister, method: str, rule: Paging, params: dict[str, Any], size: int
-) -> Iterator[list[Any]]:
+) -> Iterator[Page]:
     assert rule.size_param is not None and rule.cursor_param is not None
     anchor: str | None = None
     seen: set[str] = set()
@@ -268,6 +310,10 @@ def _anchor(
             call[rule.cursor_param] = anchor
         result = session.call(method, call)
         page = _items(session, method, rule, result)
+        if anchor is None and rule.total_key is not None and isinstance(result, Mapping):
+            reported = result.get(rule.total_key)  # the first page's count, if asked for
+            if isinstance(reported, int) and not isinstance(reported, bool) and reported >= 0:
+                yield Total(reported)
         flag = result.get(rule.more_key) if isinstance(result, Mapping) else None
         next_anchor = result.get(rule.anchor_key) if isinstance(result, Mapping) else None
         # Without the flag, a non-empty page with an anchor means "maybe more": the next
@@ -304,8 +350,11 @@ class _Counter:
 
     def __init__(self, method: str, total: int | None) -> None:
         self.method = method
-        self.total = total
+        self.total: int | float | None = total
         self.count = 0
+
+    def refresh(self) -> None:
+        """A new total shows with the next line; nothing to redraw now."""
 
     def update(self, n: int) -> None:
         self.count += n
@@ -313,7 +362,7 @@ class _Counter:
             self._show()
 
     def _show(self) -> None:
-        of = f"/{self.total}" if self.total is not None else ""
+        of = f"/{self.total:g}" if self.total is not None else ""
         sys.stderr.write(f"\r{self.method}: {self.count}{of} items")
         sys.stderr.flush()
 

@@ -201,16 +201,27 @@ class CallPipeline:
         send: Send,
         *,
         is_write: bool,
+        sign: Callable[[str, dict[str, str]], dict[str, str]] | None = None,
+        authorized: bool = True,
     ) -> Any:
-        """Attempt ``method`` until it succeeds, or a decision says raise (within ``budget``)."""
+        """Attempt ``method`` until it succeeds, or a decision says raise (within ``budget``).
+
+        ``sign`` replaces the session's signature (``auth.login`` is signed with the app
+        secret alone); ``authorized=False`` skips ``ensure_ready`` (the call that logs in).
+        """
         attempt = Attempt(settings, is_write)
         sleep = settings.retry_policy.sleep
         limiter = settings.rate_limiter
         while True:
-            self.ensure_ready()
+            if authorized:
+                self.ensure_ready()
             with self.tokens.lock:
                 token_used = self.tokens.access_token
-                signed = self.dialect.sign(method, serialized, token_used)
+                signed = (
+                    self.dialect.sign(method, serialized, token_used)
+                    if sign is None
+                    else sign(method, serialized)
+                )
             if limiter is not None:
                 limiter.acquire()
             try:

@@ -34,14 +34,22 @@ from __future__ import annotations
 
 import threading
 import weakref
-from typing import Any
+from collections.abc import MutableMapping
+from typing import TYPE_CHECKING, Any
 
-from requests.adapters import HTTPAdapter
+from requests.adapters import BaseAdapter, HTTPAdapter
 
 from ._forksafe import reset_in_child
 from ._transport import SafeAdapter, reset_pools
 
-__all__ = ["POOLS_PER_ADAPTER", "Lease", "idle_connections", "is_shared", "lease"]
+__all__ = [
+    "POOLS_PER_ADAPTER",
+    "Lease",
+    "UsesSharedPool",
+    "idle_connections",
+    "is_shared",
+    "lease",
+]
 
 #: Pools (origin x TLS settings) one shared adapter keeps before dropping the least recent.
 POOLS_PER_ADAPTER = 16
@@ -118,6 +126,30 @@ class Lease:
 def lease(owner: object, pool_maxsize: int) -> Lease:
     """Lease the shared adapter for ``pool_maxsize`` on behalf of ``owner`` (held weakly)."""
     return Lease(owner, pool_maxsize)
+
+
+class UsesSharedPool:
+    """Mixin of ``BaseSession``: mount the shared adapter; ``close()`` gives the lease back."""
+
+    _pool_lease: Lease
+
+    if TYPE_CHECKING:
+        adapters: MutableMapping[str, BaseAdapter]
+
+        def mount(self, prefix: str | bytes, adapter: BaseAdapter) -> None: ...
+
+    def _mount_shared_pool(self, pool_maxsize: int) -> None:
+        self._pool_lease = lease(self, pool_maxsize)
+        self.mount("https://", self._pool_lease.adapter)
+        self.mount("http://", self._pool_lease.adapter)
+
+    def close(self) -> None:
+        """Release this session's share of the process-wide pool and close the adapters it
+        mounted itself (requests' rule); connections other sessions use stay open."""
+        self._pool_lease.release()
+        for adapter in self.adapters.values():
+            if not is_shared(adapter):
+                adapter.close()
 
 
 def is_shared(adapter: object) -> bool:

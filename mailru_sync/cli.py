@@ -28,7 +28,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__
 from ._cli_output import print_json, quiet_closed_stdout
@@ -43,6 +43,9 @@ from .exceptions import (
     TransportError,
 )
 from .stores import FileStore, StoreError
+
+if TYPE_CHECKING:
+    from ._session import BaseSession
 
 __all__ = ["EXIT_API", "EXIT_AUTH", "EXIT_ERROR", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_TRANSPORT",
            "EXIT_USAGE", "main"]
@@ -184,24 +187,31 @@ def _store(args: argparse.Namespace) -> FileStore:
     return FileStore(args.token_file or _default_token_file(args.platform))
 
 
-def _session(args: argparse.Namespace, *, pass_error: bool = False,
-             stored: bool = True) -> Any:
-    """A server-server session from the app's keys, with the saved token (if ``stored``)."""
+def _session(args: argparse.Namespace, *, pass_error: bool = False) -> Any:
+    """A session from the app's keys and the saved token.
+
+    Server-server, except for an OK token saved with its own ``session_secret_key`` and no
+    refresh token (``auth.login`` or the implicit flow): OK accepts the derived server secret
+    only for OAuth tokens, so such a session signs with the secret it was given.
+    """
     from . import ServerSession
+    from .ok import ClientSession as OkClientSession
     from .ok import ServerSession as OkServerSession
 
     app_id = _require(args, "app_id")
     secret = _require(args, "secret_key", secret=True)
     options: dict[str, Any] = {"base_url": args.base_url, "pass_error": pass_error}
-    if stored:
-        store = _store(args)
-        if store.load() is None:  # a local condition: no platform error code belongs here
-            raise _NotLoggedIn(f"no token saved in {store.path}")
-        options["store"] = store
+    store = _store(args)
+    saved = store.load()
+    if saved is None:  # a local condition: no platform error code belongs here
+        raise _NotLoggedIn(f"no token saved in {store.path}")
+    options["store"] = store
     if args.platform == "mailru":
-        return ServerSession(app_id, secret, "not-logged-in-yet", **options)
-    return OkServerSession(app_id, _require(args, "app_key"), secret, "not-logged-in-yet",
-                           **options)
+        return ServerSession(app_id, secret, **options)
+    app_key = _require(args, "app_key")
+    if saved.get("session_secret_key") and not saved.get("refresh_token"):
+        return OkClientSession(app_id, app_key, **options)
+    return OkServerSession(app_id, app_key, secret, **options)
 
 
 def _parse_params(pairs: Sequence[str]) -> dict[str, str]:
@@ -236,18 +246,24 @@ def _password(args: argparse.Namespace, user: str) -> str:
 
 
 def _login(args: argparse.Namespace) -> int:
-    from . import ImplicitServerSession, PasswordServerSession
+    from . import CodeServerSession, ImplicitServerSession, PasswordServerSession
+    from .ok import CodeServerSession as OkCode
     from .ok import ImplicitSession as OkImplicit
     from .ok import PasswordSession as OkPassword
 
     app_id = _require(args, "app_id")
     secret = _require(args, "secret_key", secret=True)
     options: dict[str, Any] = {"base_url": args.base_url}
+    session: BaseSession
     if args.grant == "code":
         if not args.code:
             raise _Usage("--grant code needs --code (the code from the redirect's query)")
-        session = _session(args, stored=False)
-        session.fetch_token_from_code(args.code, args.redirect_uri)
+        if args.platform == "mailru":
+            session = CodeServerSession(app_id, secret, args.code, args.redirect_uri, **options)
+        else:
+            session = OkCode(app_id, _require(args, "app_key"), secret, args.code,
+                             args.redirect_uri, **options)
+        session.authorize()
     else:
         user = args.user or os.environ.get("MAILRU_USER" if args.platform == "mailru"
                                            else "OK_USER", "")

@@ -5,7 +5,7 @@ Why one module: the signature and the bytes on the wire must be computed from th
 sent, so the two can never disagree (``0``, ``''`` and ``False`` are real values and are kept;
 ``None`` means "leave the parameter out").
 
-Algorithms (see ``README.rst`` for the worked examples):
+Algorithms (see ``docs/signatures.rst`` for the worked examples):
 
 * Mail.ru client-server: ``md5(uid + concat(sorted "k=v") + private_key)``.
 * Mail.ru server-server: ``secure=1`` is added to the params, then

@@ -1,20 +1,27 @@
-"""The literal blocks of README.rst, found without docutils (which is not a dependency).
+"""The literal blocks of the documentation, found without docutils (no test dependency).
 
-Why a parser of our own: the README's samples are tests (``tests/test_readme.py``), so every
-block must be found, told apart and traced back to its line. reStructuredText introduces a
-literal block with a paragraph ending in ``::`` (or a ``.. code-block:: LANG`` directive) followed
-by a blank line and lines indented deeper than that paragraph; the block ends at the first line
-indented no deeper. That subset is all README.rst uses, and anything that looks like a block
-opener without indented content raises instead of being passed over.
+The documents are ``README.rst``, ``CONTRIBUTING.rst`` and every page under ``docs/``
+(:func:`documents`). Why a parser of our own: their samples are tests
+(``tests/test_readme.py``), so every block must be found, told apart and traced back to its file
+and line. reStructuredText introduces a literal block with a paragraph ending in ``::`` (or a
+``.. code-block:: LANG`` directive) followed by a blank line and lines indented deeper than that
+paragraph; the block ends at the first line indented no deeper. That subset is all the documents
+use (Sphinx directives such as ``.. autoclass::`` start with ``..`` and are not literal blocks),
+and anything that looks like a block opener without indented content raises instead of being
+passed over.
 
 A block is Python unless the paragraph that introduces it is preceded by a marker comment, which
 reStructuredText renders as nothing::
 
     .. readme-test: KIND [ARGUMENT]
 
-KINDs: ``shell`` (commands run in subprocesses), ``ci`` (run by ``.ci/run``), ``skip REASON``
-(needs the network), ``signatures MODULE`` (a listing of call signatures), ``vector`` (a worked
-signature example). ``.. code-block:: LANG`` names its kind by LANG unless marked.
+KINDs: ``shell`` (commands run in subprocesses), ``ci`` (README commands run by ``.ci/run``),
+``ci-step`` (lines that ``.ci/run`` contains as written), ``skip REASON`` (needs the network),
+``signatures MODULE`` (a listing of call signatures), ``vector`` (a worked signature example),
+``script`` (one ``bash`` script), ``benchmark`` (the benchmark commands), ``excerpt FILE`` (lines
+of a file of the project, shown as they are there), ``tested-by TEST REASON`` (run by the named
+test module, which needs services this runner does not start).
+``.. code-block:: LANG`` names its kind by LANG unless marked.
 """
 
 from __future__ import annotations
@@ -24,7 +31,9 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-README = Path(__file__).resolve().parent.parent / "README.rst"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.rst"
+DOCS = ROOT / "docs"
 
 _MARKER = re.compile(r"^\.\.\s+readme-test:\s*(\S+)\s*(.*?)\s*$")
 _DIRECTIVE = re.compile(r"^(\s*)\.\.\s+(?:code-block|code|sourcecode)::\s*(\S*)\s*$")
@@ -43,9 +52,10 @@ _LANGUAGE_KINDS = {
 class Block:
     """One literal block: where it is, what introduces it, how it is tested, its text."""
 
+    path: Path  # the document it is in
     section: str
     index: int  # 1-based among its section's blocks
-    line: int  # 1-based README line of its first text line
+    line: int  # 1-based line of its first text line in ``path``
     intro: str  # the introducing paragraph, joined into one line ('' for a bare "::")
     kind: str
     argument: str
@@ -53,8 +63,13 @@ class Block:
 
     @property
     def name(self) -> str:
-        """The test id: section title and index."""
-        return f"{self.section} #{self.index}"
+        """The test id: document, section title and index."""
+        return f"{self.document}: {self.section} #{self.index}"
+
+    @property
+    def document(self) -> str:
+        """``path`` relative to the project root (``README.rst``, ``docs/oauth.rst``)."""
+        return self.path.relative_to(ROOT).as_posix()
 
     def lines(self) -> list[str]:
         """The non-blank lines of the block."""
@@ -101,14 +116,16 @@ def opener_lines(text: str) -> list[int]:
     return found
 
 
-def _body(lines: list[str], opener: int, reference: int) -> tuple[int, list[str]]:
+def _body(
+    lines: list[str], opener: int, reference: int, where: str
+) -> tuple[int, list[str]]:
     """The block's first line index and its lines (indented deeper than ``reference``)."""
     i = opener + 1
     while i < len(lines) and not lines[i].strip():
         i += 1
     if i >= len(lines) or i == opener + 1 or _indent(lines[i]) <= reference:
         raise ValueError(
-            f"README.rst:{opener + 1}: a literal block opener needs a blank line and then "
+            f"{where}:{opener + 1}: a literal block opener needs a blank line and then "
             "lines indented deeper than it"
         )
     first, body = i, []
@@ -128,8 +145,8 @@ def _skip_options(lines: list[str], opener: int) -> int:
     return i - 1
 
 
-def parse(text: str) -> list[Block]:
-    """Every literal block of ``text``, in order."""
+def parse(text: str, path: Path = README) -> list[Block]:
+    """Every literal block of ``text`` (the content of ``path``), in order."""
     lines = text.splitlines()
     blocks: list[Block] = []
     section, index = "", 0
@@ -152,16 +169,34 @@ def parse(text: str) -> list[Block]:
         marker = _marker_above(lines, start)
         if marker:
             kind, argument = marker
-        first, body = _body(lines, opener, _indent(lines[start]))
+        first, body = _body(lines, opener, _indent(lines[start]), path.name)
         index += 1
         blocks.append(
             Block(
-                section, index, first + 1, intro, kind, argument, textwrap.dedent("\n".join(body))
+                path,
+                section,
+                index,
+                first + 1,
+                intro,
+                kind,
+                argument,
+                textwrap.dedent("\n".join(body)),
             )
         )
     return blocks
 
 
+def documents() -> list[Path]:
+    """Every document whose samples are tests: the README, the contributing guide, the docs."""
+    pages = [path for path in DOCS.rglob("*.rst") if "_build" not in path.parts]
+    return [README, ROOT / "CONTRIBUTING.rst", *sorted(pages)]
+
+
+def document_blocks(path: Path) -> list[Block]:
+    """The literal blocks of one document."""
+    return parse(path.read_text(encoding="utf-8"), path)
+
+
 def readme_blocks() -> list[Block]:
-    """The literal blocks of the project's README.rst."""
-    return parse(README.read_text(encoding="utf-8"))
+    """The literal blocks of every document, in :func:`documents` order."""
+    return [block for path in documents() for block in document_blocks(path)]

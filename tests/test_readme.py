@@ -1,6 +1,7 @@
-"""Every literal block of README.rst is a test (doc examples are tests).
+"""Every literal block of the documentation is a test (doc examples are tests).
 
-Each block is found by ``tests/readme_blocks.py`` and run according to its kind:
+The documents are ``README.rst``, ``CONTRIBUTING.rst`` and every page of ``docs/``. Each block
+is found by ``tests/readme_blocks.py`` and run according to its kind:
 
 * Python samples are executed as written against the emulators (the pytest plugin's fixtures).
   Only the origin is substituted: the samples read ``MAILRU_BASE_URL`` / ``OK_BASE_URL``, which
@@ -10,11 +11,12 @@ Each block is found by ``tests/readme_blocks.py`` and run according to its kind:
 * Shell commands run in subprocesses (an ``emulator`` command until it announces itself; its
   ``--port`` is the origin, so it is replaced by a free one).
 * Call-signature listings are compared with the real signatures, worked signature examples are
-  recomputed, the Quickstart commands are matched with what ``.ci/run`` runs, and a block marked
-  ``skip`` (network only) is reported as skipped with the README's own reason.
+  recomputed, the Quickstart commands are matched with what ``.ci/run`` runs, development
+  commands (``ci-step``) must be lines of ``.ci/run``, and a block marked ``skip`` (network only)
+  is reported as skipped with the document's own reason.
 
 A block of an unknown kind fails, and the number of blocks is checked against a plain scan of
-the README, so a new sample can never go untested.
+each document, so a new sample can never go untested.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ import pytest
 import mailru_sync
 import mailru_sync.ok as ok
 from mailru_sync.testing._server import BaseEmulator
-from tests.readme_blocks import README, Block, opener_lines, readme_blocks
+from tests.readme_blocks import README, Block, documents, opener_lines, readme_blocks
 
 BLOCKS = readme_blocks()
 ROOT = README.parent
@@ -78,8 +80,8 @@ def _run_python(block: Block, request: pytest.FixtureRequest) -> None:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         for part in _chain_of(block):
-            # Leading newlines keep README.rst's line numbers in tracebacks.
-            code = compile("\n" * (part.line - 1) + part.code, str(README), "exec")
+            # Leading newlines keep the document's line numbers in tracebacks.
+            code = compile("\n" * (part.line - 1) + part.code, str(part.path), "exec")
             exec(code, namespace)
         tests_run = _call_sample_tests(namespace, request)
     stdout = out.getvalue()
@@ -104,12 +106,13 @@ SAMPLE_FILES = {"holiday.jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 6
 
 
 def _chain_of(block: Block) -> list[Block]:
-    """``block`` preceded by the samples it continues ("continues the ... sample above")."""
+    """``block`` preceded by the samples it continues ("continues the ... sample above"): the
+    Python block before it in the same document, and the ones that one continues."""
     chain = [block]
     while "continues the" in (chain[0].intro + chain[0].code.split("\n", 1)[0]):
         earlier = [
             b for b in BLOCKS
-            if b.kind == "python" and b.section == chain[0].section and b.index < chain[0].index
+            if b.kind == "python" and b.path == chain[0].path and b.line < chain[0].line
         ]
         assert earlier, f"{chain[0].name} continues a sample, but none comes before it"
         chain.insert(0, earlier[-1])
@@ -143,7 +146,10 @@ def _check_emulator_sample(block: Block, stdout: str, namespace: dict[str, Any])
 
 def _check_vectors_reproduced(block: Block, stdout: str, namespace: dict[str, Any]) -> None:
     """The library prints every signature and URL of the worked examples above the sample."""
-    vectors = [b for b in BLOCKS if b.section == block.section and b.kind == "vector"]
+    vectors = [
+        b for b in BLOCKS
+        if b.path == block.path and b.section == block.section and b.kind == "vector"
+    ]
     assert vectors
     printed = stdout.splitlines()
     for vector in vectors:
@@ -399,6 +405,7 @@ def _ci_patterns() -> list[str]:
 
 def _run_ci(block: Block, request: pytest.FixtureRequest) -> None:
     """Each line is one that ``.ci/run`` picks out of README.rst (and runs)."""
+    assert block.path == README, f"{block.name}: .ci/run takes its commands from README.rst only"
     patterns = _ci_patterns()
     text = README.read_text(encoding="utf-8")
     for line in block.lines():
@@ -420,7 +427,19 @@ def _run_skip(block: Block, request: pytest.FixtureRequest) -> None:
         for target in command[command.index("install") + 1 :]:
             for extra in re.findall(r"\[([\w,]+)\]", target):
                 assert set(extra.split(",")) <= extras, f"{block.name}: no extra {extra!r}"
-    pytest.skip(f"README.rst:{block.line}: {block.argument}")
+    pytest.skip(f"{block.document}:{block.line}: {block.argument}")
+
+
+def _run_ci_step(block: Block, request: pytest.FixtureRequest) -> None:
+    """Development commands (lint, docs, packaging): each line is one ``.ci/run`` runs as written.
+
+    Running them here would repeat minutes of CI inside the suite; checking them against the
+    script keeps what the contributing guide tells people to type the same as what CI does.
+    """
+    script = {line.strip() for line in (ROOT / ".ci" / "run").read_text("utf-8").splitlines()}
+    for line in block.lines():
+        command = line.split("  #", 1)[0].strip()
+        assert command in script, f"{block.name}: .ci/run has no line {command!r}"
 
 
 def _run_benchmark(block: Block, request: pytest.FixtureRequest) -> None:
@@ -441,6 +460,28 @@ def _run_benchmark(block: Block, request: pytest.FixtureRequest) -> None:
         assert proc.returncode == 0 and "--quick" in proc.stdout, proc.stderr
 
 
+def _run_excerpt(block: Block, request: pytest.FixtureRequest) -> None:
+    """An excerpt: every line is a line of the named file of the project (indentation aside)."""
+    source = ROOT / block.argument.strip()
+    assert source.is_file(), f"{block.name}: {block.argument!r} is not a file of the project"
+    lines = {line.strip() for line in source.read_text(encoding="utf-8").splitlines()}
+    for line in block.lines():
+        assert line.strip() in lines, f"{block.name}: {line.strip()!r} is not in {source}"
+
+
+def _run_tested_by(block: Block, request: pytest.FixtureRequest) -> None:
+    """Run elsewhere: the named test module exists, names this document, and says why."""
+    test, _, reason = block.argument.partition(" ")
+    module = ROOT / test
+    assert module.is_file() and test.startswith("tests/"), f"{block.name}: no test {test!r}"
+    assert reason.strip(), f"{block.name}: say why it is tested by {test}"
+    here = block.path.relative_to(ROOT).as_posix()
+    named = {module, *module.parent.glob("*.py")}
+    assert any(here in path.read_text(encoding="utf-8") for path in named), (
+        f"{block.name}: {test} (or its package) never mentions {here}"
+    )
+
+
 RUNNERS: dict[str, Callable[[Block, pytest.FixtureRequest], None]] = {
     "python": _run_python,
     "shell": _run_shell,
@@ -448,8 +489,11 @@ RUNNERS: dict[str, Callable[[Block, pytest.FixtureRequest], None]] = {
     "vector": _run_vector,
     "signatures": _run_signatures,
     "ci": _run_ci,
+    "ci-step": _run_ci_step,
     "skip": _run_skip,
     "benchmark": _run_benchmark,
+    "excerpt": _run_excerpt,
+    "tested-by": _run_tested_by,
 }
 
 # ---- the tests -----------------------------------------------------------------------------------
@@ -462,9 +506,11 @@ def test_readme_block(block: Block, request: pytest.FixtureRequest) -> None:
     runner(block, request)
 
 
-def test_every_literal_block_is_found_and_has_a_runner() -> None:
-    openers = opener_lines(README.read_text(encoding="utf-8"))
-    assert len(BLOCKS) == len(openers), "a literal block escaped the parser"
+@pytest.mark.parametrize("path", documents(), ids=lambda path: path.name)
+def test_every_literal_block_is_found_and_has_a_runner(path: Path) -> None:
+    openers = opener_lines(path.read_text(encoding="utf-8"))
+    found = [block for block in BLOCKS if block.path == path]
+    assert len(found) == len(openers), f"{path.name}: a literal block escaped the parser"
     assert {block.kind for block in BLOCKS} <= set(RUNNERS)
     assert len({block.name for block in BLOCKS}) == len(BLOCKS)
 
@@ -481,3 +527,19 @@ def test_quickstart_commands_are_the_ones_ci_runs() -> None:
     assert "    python -m pip install . && python -m mailru_sync demo\n" in text
     assert "    python -m pip install -e '.[test]' && python -m pytest -q\n" in text
     assert "readme_command" in ci
+
+
+def test_readme_links_into_the_docs_name_real_pages() -> None:
+    """The index page's links into the documentation site point at pages that exist."""
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg", encoding="utf-8")
+    site = dict(
+        line.split(" = ", 1)
+        for line in config["metadata"]["project_urls"].strip().splitlines()
+    )["Documentation"]
+    text = README.read_text(encoding="utf-8")
+    pages = re.findall(rf"{re.escape(site)}en/latest/([\w/-]+)\.html", text)
+    assert len(pages) >= 8, "README.rst links into the documentation"
+    for page in pages:
+        assert (ROOT / "docs" / f"{page}.rst").is_file(), f"README.rst links to a missing {page}"
+    assert site in text

@@ -59,10 +59,8 @@ SLIPS: dict[str, str] = {
     "004#7": "004 shows ServerSession(app_key, app_secret_key, access_token) while 002 (the "
     "reference) documents ServerSession(app_id, app_key, app_secret_key, access_token)",
 }
-#: Samples that import the OK grant sessions from ``mailru_sync.ok.sessions``: that module is
-#: being restructured (the composition issue) and does not re-export them yet.
-#: 004#5 calls the API on the session 004#2 builds, so the two leave this set together.
-COMPOSITION: set[str] = {"004#2", "004#5"}
+#: Samples waiting for the library (none: ``mailru_sync.ok.sessions`` has every OK class now).
+COMPOSITION: set[str] = set()
 
 
 def _world(sample: Sample, request: pytest.FixtureRequest) -> tuple[Any, dict[str, Any]]:

@@ -60,12 +60,12 @@ WRITE_RECORD_SECONDS = 7 * 24 * 3600
 FLOOD_RETRIES = 8
 
 
-def _countdown(task: Task) -> float:
+def _countdown(task: Task[Any, Any]) -> float:
     return float(SETTINGS.flood_countdown * 2 ** min(task.request.retries, 6))
 
 
 @app.task(bind=True, name="ok.read", acks_late=True, max_retries=FLOOD_RETRIES)
-def read(self: Task, uid: str, method: str, params: dict[str, Any] | None = None) -> Any:
+def read(self: Task[Any, Any], uid: str, method: str, params: dict[str, Any] | None = None) -> Any:
     """Call a read-only API method for ``uid`` and return its decoded result."""
     session = session_for(uid)
     if session.is_write(method):
@@ -95,7 +95,7 @@ def write_status(write_id: str) -> dict[str, Any] | None:
 
 
 @app.task(bind=True, name="ok.post_note", acks_late=False, max_retries=FLOOD_RETRIES)
-def post_note(self: Task, uid: str, write_id: str, text: str) -> dict[str, Any]:
+def post_note(self: Task[Any, Any], uid: str, write_id: str, text: str) -> dict[str, Any]:
     """Post ``text`` to ``uid``'s feed once per ``write_id``; return the write's record."""
     claim = json.dumps({"write_id": write_id, "state": "started", "task_id": self.request.id})
     if not redis_client().set(_record_key(write_id), claim, nx=True, ex=WRITE_RECORD_SECONDS):

@@ -18,11 +18,12 @@ its form fields, its URL or its visible text, and anything unrecognised raises
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
+from .._browser import LoginClient
 from .._oauth import oauth_error
+from .._options import TokenData
 from .._redact import mask
-from .._session import TokenData
 from ..exceptions import (
     AccessDeniedError,
     AppNotAvailableError,
@@ -38,7 +39,7 @@ from .address import parseaddr
 if TYPE_CHECKING:
     from .._browser import Browser, Page, Redirected
     from .._forms import Form
-    from .sessions import MailruSession
+    from .._redact import Redactor
 
 __all__ = ["implicit_login"]
 
@@ -54,18 +55,53 @@ _CONSENT = "Необходим доступ к вашим данным"
 _BLOCKED = ("заблокирован", "Восстановление доступа")
 
 
-def _origins(session: MailruSession) -> frozenset[str]:
-    cls = type(session)
+
+class MailruLogin(LoginClient, Protocol):
+    """What the implicit flow needs of a Mail.ru session (structural: the session classes fit)."""
+
+    @property
+    def app_id(self) -> str: ...
+
+    @property
+    def default_redirect_uri(self) -> str: ...
+
+    @property
+    def AUTHORIZE_URL(self) -> str: ...
+
+    @property
+    def LOGIN_URL(self) -> str: ...
+
+    @property
+    def CODE_TOKEN_URL(self) -> str: ...
+
+    @property
+    def TOKEN_URL(self) -> str: ...
+
+    @property
+    def API_URL(self) -> str: ...
+
+
+    def url(self, url: str) -> str: ...
+
+
+def _origins(session: MailruLogin) -> frozenset[str]:
     from .._browser import trusted_origins  # the login machinery loads on first use
 
     return trusted_origins(
         session,
-        (cls.AUTHORIZE_URL, cls.LOGIN_URL, cls.CODE_TOKEN_URL, cls.TOKEN_URL, cls.API_URL),
+        (
+            session.AUTHORIZE_URL,
+            session.LOGIN_URL,
+            session.CODE_TOKEN_URL,
+            session.TOKEN_URL,
+            session.API_URL,
+        ),
     )
 
 
 def implicit_login(
-    session: MailruSession,
+    session: MailruLogin,
+    redact: Redactor,
     email: str,
     passwd: str,
     scope: str,
@@ -80,12 +116,12 @@ def implicit_login(
     """
     if not email or not passwd:
         raise ConfigurationError("email and passwd are required for the implicit flow")
-    session._remember_secrets(passwd)
+    redact.add(passwd)
     redirect = redirect_uri or session.default_redirect_uri
     from .._browser import Browser, Redirected  # loaded on first login, not on import
 
     browser = Browser(
-        session, redirect_uri=redirect, trusted=_origins(session), what="implicit login"
+        session, redact, redirect_uri=redirect, trusted=_origins(session), what="implicit login"
     )
     query = {"client_id": session.app_id, "response_type": "token", "redirect_uri": redirect}
     if scope:
@@ -96,7 +132,7 @@ def implicit_login(
     posted_login = posted_consent = False
     for _step in range(MAX_STEPS):
         if isinstance(landing, Redirected):
-            return _token_from_redirect(session, landing, state)
+            return _token_from_redirect(session, redact, landing, state)
         page = landing
         _check_refusals(session, browser, page)
         login_form = page.find_form("Login") or page.find_form("Password")
@@ -126,7 +162,7 @@ def implicit_login(
     )
 
 
-def _check_refusals(session: MailruSession, browser: Browser, page: Page) -> None:
+def _check_refusals(session: MailruLogin, browser: Browser, page: Page) -> None:
     """Raise for the pages that end the flow: unknown app, test mode, blocked, bad request."""
     if page.contains(_UNKNOWN_APP):
         raise InvalidClientError(
@@ -199,7 +235,7 @@ def _consent_form(page: Page) -> Form | None:
 
 
 def _token_from_redirect(
-    session: MailruSession, landing: Redirected, state: str | None
+    session: MailruLogin, redact: Redactor, landing: Redirected, state: str | None
 ) -> TokenData:
     params = landing.params
     error = params.get("error")
@@ -227,6 +263,6 @@ def _token_from_redirect(
             error="state_mismatch",
         )
     token: TokenData = dict(landing.fragment)
-    session._remember_secrets(token.get("access_token"), token.get("refresh_token"))
+    redact.add(token.get("access_token"), token.get("refresh_token"))
     logger.info("implicit login: Mail.ru granted a token for uid %s", token.get("x_mailru_vid"))
     return token

@@ -15,11 +15,11 @@ from urllib.parse import urlencode
 
 import requests
 
-from .._fields import PartField
+from .._fields import PagingTable, PartField
 from .._keys import check_app_id, check_hex_key, check_key
-from .._options import CookiesOption
+from .._options import CookiesOption, TokenData, restores_token
 from .._redact import Redactor, mask
-from .._session import BaseSession, PagingTable, TokenData, restores_token
+from .._session import BaseSession
 from ..exceptions import ConfigurationError
 from .dialect import WRITE_METHODS, Circuit, MailruDialect
 
@@ -116,7 +116,7 @@ class MailruSession(BaseSession):
 
     @property
     def is_authorized(self) -> bool:
-        return self._dialect.is_authorized(self.access_token)
+        return self._dialect.is_authorized(self._tokens.access_token)
 
     def _repr_fields(self) -> dict[str, str]:
         return {
@@ -270,7 +270,13 @@ class MailruSession(BaseSession):
             from .implicit import implicit_login  # the login machinery loads on first use
 
             token = implicit_login(
-                self, email, passwd, scope_text, redirect_uri=redirect_uri, state=state
+                self,
+                self._redact,
+                email,
+                passwd,
+                scope_text,
+                redirect_uri=redirect_uri,
+                state=state,
             )
         self.apply_token(token)
         return token

@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ lo
         RefreshServerSession,
         RefreshSession,
     )
-    from .sessions import ClientSession, OkSession, ServerSession, TokenSession
+    from .token_sessions import ClientSession, OkSession, ServerSession, TokenSession
 
 #: Public name -> the module defining it, loaded by :func:`__getattr__` on first access.
 _LAZY: dict[str, str] = {
@@ -67,7 +67,8 @@ _LAZY: dict[str, str] = {
         "mailru_sync.ok.grants",
     ),
     **dict.fromkeys(
-        ("ClientSession", "OkSession", "ServerSession", "TokenSession"), "mailru_sync.ok.sessions"
+        ("ClientSession", "OkSession", "ServerSession", "TokenSession"),
+        "mailru_sync.ok.token_sessions",
     ),
 }
 

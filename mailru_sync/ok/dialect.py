@@ -138,8 +138,7 @@ class OkDialect(Dialect):
         """The grants send ``app_secret_key`` as OK's ``client_secret``: refuse without one."""
         if not self.app_secret_key:
             raise ConfigurationError(
-                f"the {grant} grant needs app_secret_key (OK's client_secret); this "
-                f"{owner} has none"
+                f"{owner} needs app_secret_key: OK's {grant} grant sends it as client_secret"
             )
 
     def apply_token_fields(self, tokens: TokenState, token: Mapping[str, Any]) -> None:

@@ -23,7 +23,7 @@ from .._autologin import AuthorizeOnFirstCall
 from .._keys import check_key, require_key
 from .._redact import SecretAttribute
 from ..exceptions import ConfigurationError
-from .sessions import OkSession
+from .token_sessions import OkSession
 
 __all__ = [
     "CodeServerSession",
@@ -41,14 +41,6 @@ _Code = TypeVar("_Code", bound="CodeSession")
 _Implicit = TypeVar("_Implicit", bound="ImplicitSession")
 _Password = TypeVar("_Password", bound="PasswordSession")
 _Refresh = TypeVar("_Refresh", bound="RefreshSession")
-
-
-def _require_secret(session: OkSession, grant: str) -> None:
-    if not session.app_secret_key:
-        raise ConfigurationError(
-            f"{type(session).__name__} needs app_secret_key: OK's {grant} grant sends it as "
-            "client_secret"
-        )
 
 
 # --- authorization code ----------------------------------------------------------------------
@@ -85,7 +77,7 @@ class CodeSession(AuthorizeOnFirstCall, OkSession):
             **options,
         )
         owner = type(self).__name__
-        _require_secret(self, "authorization-code")
+        self._dialect.require_secret(owner, "authorization-code")
         #: The single-use authorization code (never shown in messages or repr).
         self.code = require_key(
             "code", code, owner=owner, platform="ok",
@@ -231,9 +223,15 @@ class ImplicitServerSession(ImplicitSession):
 class PasswordSession(AuthorizeOnFirstCall, OkSession):
     """Password login through the ``auth.login`` method (see :meth:`login_with_password`).
 
-    With ``app_secret_key`` the call is signed with it and API calls sign server-server;
-    without it the call is unsigned and API calls use the returned ``session_secret_key``.
+    With ``app_secret_key`` the login call is signed with it; without it the call is unsigned.
+    API calls then always sign with the ``session_secret_key`` the login returned
+    (client-server): an ``auth.login`` session's secret is its own, not
+    md5(session_key + app_secret_key) as for OAuth tokens, so the server-server secret is
+    refused for it (protocol-notes §2.3: the derived secret is only for a session without one).
     """
+
+    #: An ``auth.login`` session signs with its own session secret (see above).
+    circuit_rule = "client"
 
     _passwd = SecretAttribute()  # redacted however it is set
 
@@ -332,7 +330,7 @@ class RefreshSession(AuthorizeOnFirstCall, OkSession):
             **options,
         )
         owner = type(self).__name__
-        _require_secret(self, "refresh-token")
+        self._dialect.require_secret(owner, "refresh-token")
         self.refresh_token = require_key(
             "refresh_token",
             refresh_token,

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from .._browser import LoginClient
 from .._oauth import oauth_error
+from .._options import TokenData
 from .._redact import mask
-from .._session import TokenData
 from ..exceptions import (
     AccessDeniedError,
     BlockedUserError,
@@ -37,7 +38,7 @@ from ..exceptions import (
 if TYPE_CHECKING:
     from .._browser import Browser, Page, Redirected
     from .._forms import Form
-    from .sessions import OkSession
+    from .._redact import Redactor
 
 __all__ = ["implicit_login"]
 
@@ -49,15 +50,38 @@ _ACCEPT = "button_accept_request"
 _BLOCKED_MARKERS = ("hook_Block_UserBlocked", "Профиль заблокирован")
 
 
-def _origins(session: OkSession) -> frozenset[str]:
-    cls = type(session)
+
+class OkLogin(LoginClient, Protocol):
+    """What the implicit flow needs of a OK session (structural: the session classes fit)."""
+
+    @property
+    def app_id(self) -> str: ...
+
+    @property
+    def default_redirect_uri(self) -> str: ...
+
+    @property
+    def AUTHORIZE_URL(self) -> str: ...
+
+    @property
+    def TOKEN_URL(self) -> str: ...
+
+    @property
+    def API_URL(self) -> str: ...
+
+
+    def url(self, url: str) -> str: ...
+
+
+def _origins(session: OkLogin) -> frozenset[str]:
     from .._browser import trusted_origins  # the login machinery loads on first use
 
-    return trusted_origins(session, (cls.AUTHORIZE_URL, cls.TOKEN_URL, cls.API_URL))
+    return trusted_origins(session, (session.AUTHORIZE_URL, session.TOKEN_URL, session.API_URL))
 
 
 def implicit_login(
-    session: OkSession,
+    session: OkLogin,
+    redact: Redactor,
     login: str,
     passwd: str,
     scope: str,
@@ -72,12 +96,12 @@ def implicit_login(
     """
     if not login or not passwd:
         raise ConfigurationError("login and passwd are required for the implicit flow")
-    session._remember_secrets(passwd)
+    redact.add(passwd)
     redirect = redirect_uri or session.default_redirect_uri
     from .._browser import Browser, Redirected  # loaded on first login, not on import
 
     browser = Browser(
-        session, redirect_uri=redirect, trusted=_origins(session), what="implicit login"
+        session, redact, redirect_uri=redirect, trusted=_origins(session), what="implicit login"
     )
     query = {
         "client_id": session.app_id,
@@ -93,7 +117,7 @@ def implicit_login(
     posted_login = posted_consent = restarted = False
     for _step in range(MAX_STEPS):
         if isinstance(landing, Redirected):
-            return _token_from_redirect(session, landing, state)
+            return _token_from_redirect(session, redact, landing, state)
         page = landing
         _check_refusals(session, browser, page)
         command = page.query.get("st.cmd", "")
@@ -144,7 +168,7 @@ def _json_error(page: Page) -> dict[str, Any] | None:
     return body if isinstance(body, dict) and body.get("error") else None
 
 
-def _check_refusals(session: OkSession, browser: Browser, page: Page) -> None:
+def _check_refusals(session: OkLogin, browser: Browser, page: Page) -> None:
     """Raise for pages that end the flow: JSON errors (unknown app/redirect), blocked user."""
     error = _json_error(page)
     if error is not None:
@@ -178,7 +202,9 @@ def _consent_form(page: Page) -> Form | None:
     return None
 
 
-def _token_from_redirect(session: OkSession, landing: Redirected, state: str) -> TokenData:
+def _token_from_redirect(
+    session: OkLogin, redact: Redactor, landing: Redirected, state: str
+) -> TokenData:
     params = landing.params
     error = params.get("error")
     if error:
@@ -211,7 +237,7 @@ def _token_from_redirect(session: OkSession, landing: Redirected, state: str) ->
             error="state_mismatch",
         )
     token: TokenData = dict(landing.fragment)
-    session._remember_secrets(token.get("access_token"), token.get("session_secret_key"))
+    redact.add(token.get("access_token"), token.get("session_secret_key"))
     logger.info("implicit login: OK granted a token (permissions %s)",
                 token.get("permissions_granted", ""))
     return token

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from .._budget import BudgetScope
 from .._options import TokenData
 from .._response import decode_json
 from ..exceptions import (
+    APIError,
     AppNotAvailableError,
     BlockedUserError,
     ConfigurationError,
@@ -29,7 +31,10 @@ from ..signer import ok_signature
 from .dialect import api_error
 
 if TYPE_CHECKING:
-    from .sessions import OkSession
+    import requests
+
+    from .._options import Settings
+    from .._pipeline import CallPipeline
 
 __all__ = ["password_login"]
 
@@ -38,42 +43,81 @@ logger = logging.getLogger("mailru_sync")
 _WHAT = "auth.login"
 
 
-def password_login(session: OkSession, login: str, passwd: str) -> TokenData:
-    """Call ``auth.login``; return its answer with ``access_token`` = ``session_key``."""
+class PasswordClient(Protocol):
+    """What ``auth.login`` needs of an OK session (structural: the session classes fit)."""
+
+    @property
+    def app_key(self) -> str: ...
+
+    @property
+    def app_secret_key(self) -> str: ...
+
+    @property
+    def API_URL(self) -> str: ...
+
+    def url(self, url: str) -> str: ...
+
+    def transport(
+        self, verb: str, url: str, *, what: str, max_body: int | None = None, **kwargs: Any
+    ) -> requests.Response: ...
+
+
+def password_login(
+    session: PasswordClient, calls: CallPipeline, settings: Settings, login: str, passwd: str
+) -> TokenData:
+    """Call ``auth.login`` through the call pipeline; return its answer with ``access_token``
+    = ``session_key``.
+
+    One call of the pipeline like any other (pacing, flood waits, never resent once it may
+    have reached OK), with two differences: it is signed with the app secret alone (or not at
+    all), and it runs before the session is authorized. Platform errors become the login's own
+    :class:`~mailru_sync.OAuthError` subclasses.
+    """
     if not login or not passwd:
         raise ConfigurationError("login and passwd are required for auth.login")
-    session._remember_secrets(passwd)
-    params: dict[str, str] = {
-        "application_key": session.app_key,
-        "format": "json",
-        "method": "auth.login",
-        "password": passwd,
-        "user_name": login,
-    }
-    if session.app_secret_key:
-        params["sig"] = ok_signature(params, session.app_secret_key)
-    response = session.transport("POST", session.url(session.API_URL), what=_WHAT, data=params)
-    body = decode_json(response, method=_WHAT, redact=session._redact)
-    if isinstance(body, Mapping) and "error_code" in body:
-        raise _login_error(session, body)
+    redact = calls.redact
+    redact.add(passwd)
+    params: dict[str, str] = {"password": passwd, "user_name": login}
+    url = session.url(session.API_URL)
+
+    def sign(method: str, fields: dict[str, str]) -> dict[str, str]:
+        signed = {"application_key": session.app_key, "format": "json", "method": method,
+                  **fields}
+        if session.app_secret_key:
+            signed["sig"] = ok_signature(signed, session.app_secret_key)
+        return signed
+
+    def send(signed: dict[str, str]) -> tuple[Any, int]:
+        response = session.transport("POST", url, what=_WHAT, data=signed)
+        return decode_json(response, method=_WHAT, redact=redact), response.status_code
+
+    with BudgetScope(settings.deadline, _WHAT, redact) as budget:
+        try:
+            body = calls.run(settings, budget, _WHAT, params, send, is_write=True, sign=sign,
+                             authorized=False)
+        except APIError as exc:
+            mapped = _login_error({"error_code": exc.code, "error_msg": exc.msg})
+            if isinstance(mapped, APIError):
+                raise  # no login-specific meaning: the platform's error as it is
+            raise mapped from None
+    if isinstance(body, Mapping) and "error_code" in body:  # pass_error returned it
+        raise _login_error(body)
     if not isinstance(body, Mapping) or not body.get("session_key"):
         fields = sorted(body) if isinstance(body, Mapping) else type(body).__name__
         raise ResponseError(
-            f"{_WHAT}: expected session_key and session_secret_key, got {fields} "
-            f"(HTTP {response.status_code})",
+            f"{_WHAT}: expected session_key and session_secret_key, got {fields}",
             method=_WHAT,
-            status=response.status_code,
         )
     token: TokenData = dict(body)
     token.setdefault("access_token", body["session_key"])
-    session._remember_secrets(
+    redact.add(
         token.get("session_key"), token.get("session_secret_key"), token.get("auth_token")
     )
     logger.info("auth.login: OK opened a session for uid %s", token.get("uid"))
     return token
 
 
-def _login_error(session: OkSession, body: Mapping[str, Any]) -> Exception:
+def _login_error(body: Mapping[str, Any]) -> Exception:
     try:
         code = int(body.get("error_code") or 0)
     except (TypeError, ValueError):

@@ -95,12 +95,20 @@ def _parser() -> argparse.ArgumentParser:
         "--code-ttl", type=_seconds, default=600.0, help="authorization code lifetime (s)"
     )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
+    secrets = parser.add_mutually_exclusive_group()
+    secrets.add_argument(
         "--strict-session-secrets",
+        dest="strict_session_secrets",
         action="store_true",
-        help="OK only: auth.login sessions accept only signatures made with their own "
-        "session_secret_key (the server-server secret md5(session_key + app_secret_key) is "
-        "refused there)",
+        default=None,
+        help="OK only (the default): auth.login sessions accept only signatures made with "
+        "their own session_secret_key (md5(session_key + app_secret_key) is refused there)",
+    )
+    secrets.add_argument(
+        "--lax-session-secrets",
+        dest="strict_session_secrets",
+        action="store_false",
+        help="OK only: auth.login sessions also accept md5(session_key + app_secret_key)",
     )
     return parser
 
@@ -119,7 +127,10 @@ def _make(args: argparse.Namespace) -> BaseEmulator:
         from ._ok import OkEmulator
 
         return OkEmulator(
-            args.host, args.port, strict_session_secrets=args.strict_session_secrets, **options
+            args.host,
+            args.port,
+            strict_session_secrets=args.strict_session_secrets is not False,
+            **options,
         )
     from ._mailru import MailruEmulator
 
@@ -170,8 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     if not 0.0 <= args.fail_rate <= 1.0:
         print("--fail-rate must be within [0, 1]", file=sys.stderr)
         return 2
-    if args.strict_session_secrets and args.platform != "ok":
-        print("--strict-session-secrets applies to --platform ok only", file=sys.stderr)
+    if args.strict_session_secrets is not None and args.platform != "ok":
+        print("--strict-session-secrets and --lax-session-secrets apply to --platform ok only",
+              file=sys.stderr)
         return 2
     stop = threading.Event()
 

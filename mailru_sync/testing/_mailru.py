@@ -145,6 +145,7 @@ class MailruEmulator(BaseEmulator):
 
     @property
     def app(self) -> MailruApp:
+        """The registered application (``app_id``, ``private_key``, ``secret_key``, ...)."""
         return self.world.app
 
     @property
@@ -159,6 +160,7 @@ class MailruEmulator(BaseEmulator):
 
     @property
     def blocked_user(self) -> MailruUser:
+        """A blocked user (see :meth:`block_user` to block others)."""
         return self.world.credentials[BLOCKED_UID]
 
     @property
@@ -168,6 +170,7 @@ class MailruEmulator(BaseEmulator):
 
     @property
     def redirect_uri(self) -> str:
+        """The emulator's own registered redirect page (the standalone apps' default)."""
         return f"{self.url}/oauth/success.html"
 
     @property
@@ -210,9 +213,11 @@ class MailruEmulator(BaseEmulator):
     # ---- BaseEmulator hooks -----------------------------------------------------------------
 
     def is_api_path(self, path: str) -> bool:
+        """Whether ``path`` is a REST endpoint (``/platform/api`` and its aliases)."""
         return path in API_PATHS
 
     def api_error(self, code: int, msg: str | None = None) -> EmulatorResponse:
+        """Mail.ru's error envelope ``{"error": {"error_code", "error_msg"}}`` at HTTP 200."""
         text = msg or ERROR_MESSAGES.get(code, ERROR_MESSAGES[1])
         return EmulatorResponse.json(
             {"error": {"error_code": code, "error_msg": text}}, CONTENT_TYPE
@@ -226,6 +231,7 @@ class MailruEmulator(BaseEmulator):
         return resp
 
     def dispatch(self, request: EmulatorRequest) -> EmulatorResponse:
+        """Answer one request: the REST API (JSON or ``format=xml``), OAuth pages and endpoints."""
         if request.path in API_PATHS:
             resp = self._api(request)
             if xml_format.wants_xml(request.params):  # the same answer, as XML

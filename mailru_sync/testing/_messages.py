@@ -47,6 +47,7 @@ class EmulatorResponse:
 
     @classmethod
     def html(cls, text: str, status: int = 200) -> EmulatorResponse:
+        """An HTML page (UTF-8), as the login and consent dialogs are served."""
         body = text.encode("utf-8")
         return cls(status=status, body=body, content_type="text/html; charset=utf-8")
 
@@ -54,6 +55,7 @@ class EmulatorResponse:
     def redirect(
         cls, location: str, status: int = 302, headers: Iterable[tuple[str, str]] = ()
     ) -> EmulatorResponse:
+        """A redirect to ``location`` (302 unless ``status``), with a tiny HTML body."""
         body = f'<html><body><a href="{_html_attr(location)}">Redirect</a></body></html>'
         return cls(
             status=status,

@@ -121,7 +121,7 @@ class OkEmulator(BaseEmulator):
         code_ttl: float = 600.0,
         fail_scope: str = "api",
         redirect_uris: Iterable[str] = (),
-        strict_session_secrets: bool = False,
+        strict_session_secrets: bool = True,
     ) -> None:
         super().__init__(host, port, latency_ms=latency_ms, fail_rate=fail_rate, seed=seed,
                          token_ttl=token_ttl, code_ttl=code_ttl, fail_scope=fail_scope,
@@ -130,8 +130,9 @@ class OkEmulator(BaseEmulator):
         #: not md5(session_key + app_secret_key)) accepts only signatures made with its own
         #: session secret; the server-server secret is refused with 104 there. OAuth tokens
         #: accept both either way: OK derives their session secret as that md5, so the two
-        #: circuits sign alike. Off by default while clients sign ``auth.login`` sessions
-        #: server-server (see docs/emulator_divergences.rst).
+        #: circuits sign alike. On by default, as the platform documents it (the derived
+        #: secret is only for a session without its own); ``False`` accepts both (see
+        #: docs/emulator_divergences.rst).
         self.strict_session_secrets = strict_session_secrets
         self.world: OkWorld = build_world(seed)
         self._register_seed_sessions()
@@ -181,6 +182,7 @@ class OkEmulator(BaseEmulator):
             self.world.app.test_mode = on
 
     def block_user(self, uid: str, blocked: bool = True) -> None:
+        """Blocked users cannot log in, get tokens, or use their sessions."""
         with self.world_lock:
             profile = self.world.profiles.get(uid)
             if profile is None:
@@ -215,9 +217,11 @@ class OkEmulator(BaseEmulator):
     # ---- BaseEmulator hooks ------------------------------------------------------------------
 
     def is_api_path(self, path: str) -> bool:
+        """Whether ``path`` is a REST endpoint (``/fb.do`` or ``/api/<group>/<method>``)."""
         return path == "/fb.do" or path.startswith("/api/")
 
     def api_error(self, code: int, msg: str | None = None) -> EmulatorResponse:
+        """OK's error object (top-level ``error_code``, ``error_msg``) at HTTP 200."""
         return EmulatorResponse.json(api.error_envelope(code, msg), api.JSON_CONTENT_TYPE)
 
     def body_limit(self, path: str) -> int:
@@ -227,6 +231,7 @@ class OkEmulator(BaseEmulator):
         return self.max_body
 
     def dispatch(self, request: EmulatorRequest) -> EmulatorResponse:
+        """Answer one request: the REST API, OAuth dialogs and endpoints, the upload server."""
         path = request.path
         if self.is_api_path(path):
             return self._api(request)

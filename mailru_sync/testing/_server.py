@@ -195,6 +195,7 @@ class BaseEmulator(TokenStore):
 
     @property
     def running(self) -> bool:
+        """Whether the server is listening (between :meth:`start` and :meth:`stop`)."""
         with self._lock:
             return self._httpd is not None
 
@@ -292,6 +293,7 @@ class BaseEmulator(TokenStore):
             return list(self._log)
 
     def clear_log(self) -> None:
+        """Forget the recorded requests (:attr:`requests`), e.g. between phases of a test."""
         with self._lock:
             self._log.clear()
 
@@ -341,9 +343,11 @@ class BaseEmulator(TokenStore):
     # ---- for subclasses ----------------------------------------------------------------------
 
     def dispatch(self, request: EmulatorRequest) -> EmulatorResponse:
+        """Answer one parsed request (each platform's emulator implements it)."""
         raise NotImplementedError
 
     def is_api_path(self, path: str) -> bool:
+        """Whether ``path`` is one of the REST API endpoints (where faults apply)."""
         raise NotImplementedError
 
     def body_limit(self, path: str) -> int:
@@ -351,6 +355,7 @@ class BaseEmulator(TokenStore):
         return self.max_body
 
     def api_error(self, code: int, msg: str | None = None) -> EmulatorResponse:
+        """The platform's API error answer for ``code`` (faults use it)."""
         raise NotImplementedError
 
     # ---- internals (called from the handler threads) -----------------------------------------

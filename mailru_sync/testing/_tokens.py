@@ -63,6 +63,7 @@ class TokenStore:
     world_lock: threading.RLock
 
     def now(self) -> float:
+        """The clock token lifetimes are measured on (the emulator's, see ``advance_time``)."""
         raise NotImplementedError
 
     def issue_token(
@@ -92,6 +93,7 @@ class TokenStore:
         return record
 
     def find_token(self, token: str) -> IssuedToken | None:
+        """The record of an issued access token, or ``None`` if the emulator never issued it."""
         with self.world_lock:
             return self.tokens.get(token)
 

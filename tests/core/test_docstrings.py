@@ -31,26 +31,7 @@ LEAD_FILES = {
 #: Public objects of the LEAD files without a docstring yet (the lead empties this list).
 LEAD_FILES_PENDING: set[str] = set()  # none left: each such member inherits BaseSession's
 #: Public objects of the emulator (``mailru_sync.testing``) without a docstring yet.
-EMULATOR_PENDING = {
-    "mailru_sync.testing._mailru.MailruEmulator.api_error",
-    "mailru_sync.testing._mailru.MailruEmulator.app",
-    "mailru_sync.testing._mailru.MailruEmulator.blocked_user",
-    "mailru_sync.testing._mailru.MailruEmulator.dispatch",
-    "mailru_sync.testing._mailru.MailruEmulator.is_api_path",
-    "mailru_sync.testing._mailru.MailruEmulator.redirect_uri",
-    "mailru_sync.testing._ok.OkEmulator.api_error",
-    "mailru_sync.testing._ok.OkEmulator.block_user",
-    "mailru_sync.testing._ok.OkEmulator.dispatch",
-    "mailru_sync.testing._ok.OkEmulator.is_api_path",
-    "mailru_sync.testing._server.BaseEmulator.api_error",
-    "mailru_sync.testing._server.BaseEmulator.clear_log",
-    "mailru_sync.testing._server.BaseEmulator.dispatch",
-    "mailru_sync.testing._server.BaseEmulator.find_token",
-    "mailru_sync.testing._server.BaseEmulator.is_api_path",
-    "mailru_sync.testing._server.BaseEmulator.running",
-    "mailru_sync.testing._server.EmulatorResponse.html",
-    "mailru_sync.testing._server.EmulatorResponse.redirect",
-}
+EMULATOR_PENDING: set[str] = set()  # none left
 
 
 def _ours(klass: type) -> bool:

@@ -85,8 +85,7 @@ UPSTREAM_PATHS: dict[str, list[str]] = {
     "mailru_sync.ok.exceptions": ["Error", "APIError", "OAuthError", "ConfigurationError"],
     "mailru_sync.ok.utils": ["SignatureCircuit"],
 }
-#: The OK grant sessions at ``mailru_sync.ok.sessions`` wait for the composition issue (that
-#: module is being restructured); strict, so the test says when they arrive.
+#: The OK grant sessions are at ``mailru_sync.ok.sessions`` too, where aiookru had them.
 OK_GRANTS_IN_SESSIONS = [
     "CodeSession", "CodeServerSession", "ImplicitSession", "ImplicitClientSession",
     "ImplicitServerSession", "PasswordSession", "PasswordClientSession", "RefreshSession",
@@ -116,7 +115,6 @@ def test_upstream_paths_reexport_the_one_home(module_name: str, name: str) -> No
 
 
 @pytest.mark.parametrize("name", OK_GRANTS_IN_SESSIONS)
-@pytest.mark.xfail(strict=True, reason="composition issue")
 def test_ok_sessions_path_has_the_grant_sessions(name: str) -> None:
     module = importlib.import_module("mailru_sync.ok.sessions")
     assert getattr(module, name) is getattr(importlib.import_module("mailru_sync.ok"), name)

@@ -102,7 +102,7 @@ def test_a_strict_emulator_refuses_the_server_secret_on_an_auth_login_session(
         if emu.strict_session_secrets:
             with pytest.raises(SignatureError):
                 ok.API(session).users.getCurrentUser()
-        else:  # the default keeps accepting it (see docs/emulator_divergences.rst)
+        else:  # lax mode accepts it (see docs/emulator_divergences.rst)
             assert ok.API(session).users.getCurrentUser()["uid"] == emu.user.uid
 
 
@@ -135,3 +135,21 @@ def test_raw_signatures_on_an_auth_login_session(emu: OkEmulator, own: bool) -> 
     assert (body.get("error_code") == 104) == refused, body
     if not refused:
         assert body["uid"] == emu.user.uid
+
+
+def test_a_password_session_signs_with_its_own_session_secret(emu: OkEmulator) -> None:
+    """auth.login's session secret is the session's own: PasswordSession signs client-server
+    with it even when it holds app_secret_key (the derived secret would be refused)."""
+    session = ok.PasswordSession(emu.app.app_id, emu.app.app_key, emu.app.app_secret_key,
+                                 emu.user.login, emu.user.password, base_url=emu.url)
+    with session:
+        assert session.circuit == "client"
+        emu.clear_log()
+        assert ok.API(session).users.getCurrentUser()["uid"] == emu.user.uid
+    sent = _only_call(emu, "users.getCurrentUser").params
+    assert sent["sig"] == documented_sig(sent, session.session_secret_key)
+
+
+def test_the_emulator_is_strict_by_default() -> None:
+    with OkEmulator() as server:
+        assert server.strict_session_secrets

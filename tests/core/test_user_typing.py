@@ -69,3 +69,18 @@ def test_a_typed_users_script_type_checks(tmp_path: Path) -> None:
     script.write_text(textwrap.dedent(SAMPLE), encoding="utf-8")
     result = _mypy(str(script))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_documented_python_sample_type_checks(tmp_path: Path) -> None:
+    """The README's and the docs' Python samples, each with the samples it continues, as a
+    user's script: what the documentation shows type-checks under ``mypy --strict``."""
+    from tests.test_readme import BLOCKS, _chain_of
+
+    samples = [b for b in BLOCKS if b.kind == "python"]
+    assert samples
+    for number, block in enumerate(samples, 1):
+        code = "\n\n".join(part.code for part in _chain_of(block))
+        name = f"sample_{number:02d}_{block.path.stem.replace('-', '_')}_{block.line}.py"
+        (tmp_path / name).write_text(code + "\n", encoding="utf-8")
+    result = _mypy(str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -190,7 +190,7 @@ OK_BUILDERS: dict[str, tuple[OkBuilder, str]] = {
             e.app.app_id, e.app.app_key, e.app.app_secret_key, e.user.login, e.user.password,
             **_o(e),
         ),
-        "server",
+        "client",  # an auth.login session signs with its own session secret
     ),
     "PasswordClientSession": (
         lambda e: ok.PasswordClientSession(
