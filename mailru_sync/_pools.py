@@ -49,6 +49,7 @@ __all__ = [
     "idle_connections",
     "is_shared",
     "lease",
+    "sessions_using",
 ]
 
 #: Pools (origin x TLS settings) one shared adapter keeps before dropping the least recent.
@@ -91,6 +92,11 @@ class _Registry:
             if entry is None or entry.users == 0:
                 return
             entry.users -= 1
+
+    def users(self, pool_maxsize: int) -> int:
+        with self.lock:
+            entry = self.entries.get(pool_maxsize)
+            return 0 if entry is None else entry.users
 
     def renew_lock(self) -> None:
         self.lock = threading.Lock()  # a parent thread may have held it at fork time
@@ -150,6 +156,11 @@ class UsesSharedPool:
         for adapter in self.adapters.values():
             if not is_shared(adapter):
                 adapter.close()
+
+
+def sessions_using(pool_maxsize: int) -> int:
+    """Live sessions leasing the shared adapter for ``pool_maxsize`` (for tests, monitoring)."""
+    return _registry.users(pool_maxsize)
 
 
 def is_shared(adapter: object) -> bool:

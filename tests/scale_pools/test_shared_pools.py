@@ -40,6 +40,7 @@ def test_a_loop_of_sessions_built_used_and_closed_opens_one_connection(
         session = session_for(server, pool_maxsize=23)
         assert session.call("users.getInfo", {"uids": UID}) == [{"uid": UID}]
         session.close()
+        assert _pools.sessions_using(23) == 0
     assert len(server.requests) == 100
     assert server.connections == 1  # was 100: a pool (and a handshake) per session
     assert server.settled_open(at_most=1) <= 1  # was 98-99 left open
@@ -52,6 +53,7 @@ def test_sessions_dropped_without_close_leak_nothing(
     for _ in range(100):
         session_for(server, pool_maxsize=24).call("users.getInfo", {"uids": UID})
     gc.collect()  # sessions hold reference cycles: the collector releases their leases
+    assert _pools.sessions_using(24) == 0  # the registry kept none of them alive
     assert server.connections == 1
     assert server.settled_open(at_most=1) <= 1
     probe = session_for(server, pool_maxsize=24)
