@@ -11,6 +11,12 @@ and what its emulator enforces; ``batch_size=`` lowers it.
 
 Writes: a batch holding a write method is sent as a write (never resent after a failure that
 may have reached the platform); a batch of reads is retried like any read.
+
+Partial results: when request k of a multi-request batch fails, the exception raised carries
+``partial_results``, the results of requests 1..k-1 in order (their writes happened). With
+``raise_errors=True`` the first sub-call's ``APIError`` is raised after its request, and its
+``partial_results`` also hold that request's results. An answer with another number of results
+than sub-calls sent is a :class:`~mailru_sync.ResponseError` (nothing of it is guessed).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import APIError, ConfigurationError, ParameterError, ResponseError
+from .exceptions import APIError, ConfigurationError, Error, ParameterError, ResponseError
 from .ok.dialect import api_error, extract_error
 from .signer import serialize_params
 
@@ -61,7 +67,18 @@ def execute_batch(
     prepared = [_prepare(index, call) for index, call in enumerate(calls)]
     results: list[Any] = []
     for chunk in _chunks(prepared, batch_size):
-        results.extend(_run_chunk(session, chunk, raise_errors))
+        try:
+            answered = _run_chunk(session, chunk)
+        except Error as exc:
+            # Requests 1..k-1 ran (their writes happened): never hide them behind request k.
+            exc.partial_results = list(results)
+            raise
+        results.extend(answered)
+        if raise_errors:
+            failed = next((r for r in answered if isinstance(r, APIError)), None)
+            if failed is not None:
+                failed.partial_results = list(results)  # this request's results included
+                raise failed
     return results
 
 
@@ -87,9 +104,7 @@ def _chunks(
         yield items[start : start + size]
 
 
-def _run_chunk(
-    session: Caller, chunk: list[tuple[str, dict[str, str]]], raise_errors: bool
-) -> list[Any]:
+def _run_chunk(session: Caller, chunk: list[tuple[str, dict[str, str]]]) -> list[Any]:
     methods = [{method: {"params": params}} for method, params in chunk]
     is_write = any(session.is_write(method) for method, _ in chunk)
     answer = session.call(BATCH_METHOD, {"methods": methods}, write=is_write)
@@ -102,10 +117,6 @@ def _run_chunk(
     results: list[Any] = []
     for (method, _), item in zip(chunk, answer, strict=True):
         results.append(_result(session, method, item))
-    if raise_errors:
-        for result in results:
-            if isinstance(result, APIError):
-                raise result
     return results
 
 

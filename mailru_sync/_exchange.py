@@ -19,8 +19,8 @@ import http.client
 import logging
 import threading
 import time
-from collections.abc import Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TypeVar
 
 import requests
 import urllib3.exceptions
@@ -29,7 +29,14 @@ from ._budget import BudgetScope
 from ._fastpath import FastRoute, route_for
 from ._redact import Redactor, redact_params
 from ._response import decode_json, parse_retry_after, snippet_of
-from ._transport import read_body, safe_location, transport_error, where
+from ._transport import (
+    HeldConnection,
+    proxy_auth_error,
+    read_body,
+    safe_location,
+    transport_error,
+    where,
+)
 from ._watchdog import watching
 from .exceptions import ConfigurationError, Error, HTTPStatusError, RequestTimeout
 
@@ -41,6 +48,11 @@ Timeout = float | tuple[float | None, float | None] | None
 SocketTimeout = tuple[float | None, float | None]
 
 _local = threading.local()
+_T = TypeVar("_T")
+
+
+def _accept(response: requests.Response) -> None:
+    """The judge of :meth:`Exchange.request`: an answer that got this far is the caller's."""
 
 
 def inside_exchange() -> bool:
@@ -106,8 +118,14 @@ class Exchange:
         limit: int,
         configured: Timeout,
         refuse_redirects: bool,
-    ) -> requests.Response:
-        """Send over ``route`` within the budget; the response with its body read."""
+        judge: Callable[[requests.Response], _T],
+    ) -> tuple[requests.Response, _T]:
+        """Send over ``route`` within the budget and read the body; then ``judge(response)``
+        (decode it, check it) before the connection may serve another call.
+
+        Whatever the exchange or ``judge`` rejects (raises) closes the connection (see
+        :class:`~._transport.HeldConnection`).
+        """
         with BudgetScope(deadline, what, self.redact) as budget:
             if budget.expired():
                 raise RequestTimeout(
@@ -120,48 +138,61 @@ class Exchange:
             )
             timeout = (budget.socket_timeout(connect), budget.socket_timeout(read))
             budget.attempts += 1
-            with watching(budget.deadline) as watch:
-                _local.active = True
-                try:
-                    response = route.handle(timeout)
-                    response._content = read_body(
-                        response, what=what, budget=budget, max_body=limit
-                    )
-                    if watch.fired:  # cut short by the watchdog: whatever parsed is partial
-                        raise RequestTimeout(
-                            f"{what}: no complete answer from {where(url)} within the "
-                            f"{budget.seconds:g} s deadline",
-                            method=what,
+            held: HeldConnection | None = None
+            reusable = False
+            try:
+                with watching(budget.deadline) as watch:
+                    _local.active = True
+                    try:
+                        response = route.handle(timeout)
+                        held = HeldConnection(response)
+                        response._content = read_body(
+                            response, what=what, budget=budget, max_body=limit
                         )
-                except Error:
-                    raise
-                except (
-                    requests.exceptions.RequestException,
-                    urllib3.exceptions.HTTPError,
-                    http.client.HTTPException,
-                    OSError,
-                    ValueError,
-                    LookupError,
-                    RecursionError,
-                ) as exc:
-                    raise transport_error(
-                        exc, what=what, url=url, timeout=configured, watch=watch, budget=budget
-                    ) from None
-                finally:
-                    _local.active = False
-            if 300 <= response.status_code < 400 and refuse_redirects:
-                raise HTTPStatusError(
-                    f"{what}: {where(url)} answered HTTP {response.status_code}, a redirect to "
-                    f"{self.redact(safe_location(response.headers.get('Location')))}; API and "
-                    "token requests never follow redirects (check base_url)",
-                    method=what,
-                    status=response.status_code,
-                    content_type=response.headers.get("Content-Type", ""),
-                    snippet=snippet_of(
-                        response.content.decode("utf-8", "replace"), self.redact
-                    ),
-                )
-            return response
+                        if watch.fired:  # cut short by the watchdog: whatever parsed is partial
+                            raise RequestTimeout(
+                                f"{what}: no complete answer from {where(url)} within the "
+                                f"{budget.seconds:g} s deadline",
+                                method=what,
+                            )
+                    except Error:
+                        raise
+                    except (
+                        requests.exceptions.RequestException,
+                        urllib3.exceptions.HTTPError,
+                        http.client.HTTPException,
+                        OSError,
+                        ValueError,
+                        LookupError,
+                        RecursionError,
+                    ) as exc:
+                        raise transport_error(
+                            exc, what=what, url=url, timeout=configured, watch=watch,
+                            budget=budget,
+                        ) from None
+                    finally:
+                        _local.active = False
+                if response.status_code == 407:
+                    raise proxy_auth_error(what, where(url))
+                if 300 <= response.status_code < 400 and refuse_redirects:
+                    raise self._redirect_refused(response, url, what)
+                verdict = judge(response)
+                reusable = True
+            finally:
+                if held is not None:
+                    held.release(reusable=reusable)
+            return response, verdict
+
+    def _redirect_refused(self, response: requests.Response, url: str, what: str) -> Error:
+        return HTTPStatusError(
+            f"{what}: {where(url)} answered HTTP {response.status_code}, a redirect to "
+            f"{self.redact(safe_location(response.headers.get('Location')))}; API and "
+            "token requests never follow redirects (check base_url)",
+            method=what,
+            status=response.status_code,
+            content_type=response.headers.get("Content-Type", ""),
+            snippet=snippet_of(response.content.decode("utf-8", "replace"), self.redact),
+        )
 
     def request(
         self,
@@ -191,7 +222,8 @@ class Exchange:
             limit=limit,
             configured=configured,
             refuse_redirects=follow is None,
-        )
+            judge=_accept,
+        )[0]
 
     def api_call(
         self,
@@ -219,7 +251,16 @@ class Exchange:
         else:
             payload = {"params": dict(signed)} if verb == "GET" else {"data": dict(signed)}
             route = RequestsRoute(http, verb, url, payload)
-        response = self.run(
+        # A successful body is nobody else's once decoded (a response hook may have kept the
+        # response to read later, so then it stays): dropping it as soon as it is text keeps
+        # a large answer from being held three times over while its objects are built.
+        hooked = bool(http.hooks.get("response"))
+
+        def decode(response: requests.Response) -> Any:
+            release = response.status_code < 400 and not hooked
+            return decode_json(response, method=method, redact=self.redact, release=release)
+
+        response, decoded = self.run(
             route,
             url,
             what=method,
@@ -227,6 +268,7 @@ class Exchange:
             limit=limit,
             configured=configured,
             refuse_redirects=True,
+            judge=decode,
         )
         status = response.status_code
         if logger.isEnabledFor(logging.DEBUG):
@@ -238,11 +280,7 @@ class Exchange:
                 status,
                 (time.monotonic() - started) * 1000,
             )
-        # A successful body is nobody else's once decoded (a response hook may have kept the
-        # response to read later, so then it stays): dropping it as soon as it is text keeps
-        # a large answer from being held three times over while its objects are built.
-        release = status < 400 and not http.hooks.get("response")
-        return response, decode_json(response, method=method, redact=self.redact, release=release)
+        return response, decoded
 
 
 def http_status_error(response: requests.Response, method: str, redact: Redactor) -> Error:

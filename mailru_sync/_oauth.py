@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
-from ._redact import mask
+from ._redact import Rotating, mask
 from ._response import decode_json
 from ._transport import where
 from .exceptions import (
@@ -166,7 +166,11 @@ def _token_exchange(
             status=response.status_code,
         )
     token = dict(body)
-    redact.add(token.get("access_token"), token.get("refresh_token"))
+    # Slots, not kept for ever: the token state takes these over once the grant is applied.
+    redact.add(
+        *(Rotating(str(token[name]), ("grant", name))
+          for name in ("access_token", "refresh_token") if token.get(name) is not None)
+    )
     return token
 
 

@@ -6,10 +6,15 @@ the last event seen and ignores ``offset``; OK sends an opaque ``anchor`` with `
 silently yields one page, so each method's rule is written down once, as data
 (``mailru_sync.mailru.paging``, ``mailru_sync.ok.paging``), and :func:`iterate` applies it.
 
-Ending: a page-based listing ends on an empty page or when the platform says there is no more
-(``has_more: false``). A short page alone never ends it: a platform that caps the page below the
-size asked for would otherwise lose everything after the first page. A cursor (or, for offsets, a
-page) that comes back unchanged raises :class:`~mailru_sync.PagingError` instead of looping.
+Ending: a page-based listing ends on an empty page (even when the platform says there is more:
+``has_more: true`` with no items is not a promise worth another request) or when the platform
+says there is no more (``has_more: false``). A short page alone never ends it: a platform that
+caps the page below the size asked for would otherwise lose everything after the first page.
+
+Never looping: a cursor or anchor seen before anywhere in the listing, or (for offsets) a page
+identical to any earlier page, raises :class:`~mailru_sync.PagingError`: a cycle of any length is
+caught, not only the same page twice. And every request counts toward :data:`MAX_REQUESTS` per
+listing, empty pages included, so even pages that never repeat cannot run for ever.
 
 Progress (``progress=True``): a bar shows a total when one is known before the items arrive:
 ``max_items``, the length of a listing answered whole, or the count the platform reports with
@@ -19,6 +24,7 @@ shown, so a plain iteration sends exactly what it did before).
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import sys
@@ -27,9 +33,14 @@ from typing import Any, Literal, NamedTuple, Protocol
 
 from .exceptions import ConfigurationError, PagingError, ResponseError
 
-__all__ = ["Paging", "by_anchor", "by_offset", "by_skip", "iterate", "unpaged"]
+__all__ = ["MAX_REQUESTS", "Paging", "by_anchor", "by_offset", "by_skip", "iterate", "unpaged"]
 
 Style = Literal["skip", "offset", "anchor", "unpaged"]
+
+#: Requests one listing may make (empty pages included) before it raises PagingError: at the
+#: largest pages that is a million items; a longer walk should be split (``max_items``, or
+#: calling the method directly with a cursor).
+MAX_REQUESTS = 10_000
 
 
 class Paging(NamedTuple):
@@ -174,8 +185,31 @@ def iterate(
             )
     if progress and rule.total_param is not None:
         given.setdefault(rule.total_param, True)  # the count costs the platform: only for a bar
-    pages = _PAGERS[rule.style](session, method, rule, given, size)
+    pages = _PAGERS[rule.style](_Counted(session, method), method, rule, given, size)
     return _limited(pages, method, max_items, progress)
+
+
+class _Counted:
+    """The session as a pager sees it: each call counts toward :data:`MAX_REQUESTS`."""
+
+    __slots__ = ("PAGING", "_method", "_requests", "_session")
+
+    def __init__(self, session: Lister, method: str) -> None:
+        self._session = session
+        self._method = method
+        self._requests = 0
+        self.PAGING = session.PAGING
+
+    def call(self, method: str, params: Mapping[str, Any] | None = None) -> Any:
+        if self._requests >= MAX_REQUESTS:
+            raise PagingError(
+                f"{self._method}: {MAX_REQUESTS} requests and the listing has not ended; "
+                "stopped instead of walking on (pass max_items=, or page by hand with the "
+                "method's cursor)",
+                method=self._method,
+            )
+        self._requests += 1
+        return self._session.call(method, params)
 
 
 Pager = Callable[["Lister", str, Paging, dict[str, Any], int], Iterator[Page]]
@@ -268,8 +302,10 @@ def _skip(
         yield page
 
 
-def _fingerprint(page: list[Any]) -> str:
-    return json.dumps(page, sort_keys=True, default=repr, ensure_ascii=False)
+def _fingerprint(page: list[Any]) -> bytes:
+    """A digest of a page (a listing remembers one per page, not the pages themselves)."""
+    text = json.dumps(page, sort_keys=True, default=repr, ensure_ascii=False)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
 def _offset(
@@ -277,20 +313,21 @@ def _offset(
 ) -> Iterator[Page]:
     assert rule.size_param is not None and rule.cursor_param is not None
     offset = 0
-    previous: str | None = None
+    seen: dict[bytes, int] = {}  # digest of each page -> the offset that returned it
     while True:
         call = {**params, rule.size_param: size, rule.cursor_param: offset}
         page = _items(session, method, rule, session.call(method, call))
         if not page:
             return
         fingerprint = _fingerprint(page)
-        if fingerprint == previous:
+        if fingerprint in seen:
             raise PagingError(
-                f"{method}: {rule.cursor_param}={offset} returned the same page as the previous "
-                f"{rule.cursor_param}; the platform ignores it, stopped instead of looping",
+                f"{method}: {rule.cursor_param}={offset} returned the same page as "
+                f"{rule.cursor_param}={seen[fingerprint]}; the platform ignores it or cycles, "
+                "stopped instead of looping",
                 method=method,
             )
-        previous = fingerprint
+        seen[fingerprint] = offset
         offset += len(page)
         yield page
 
@@ -318,7 +355,9 @@ def _anchor(
         next_anchor = result.get(rule.anchor_key) if isinstance(result, Mapping) else None
         # Without the flag, a non-empty page with an anchor means "maybe more": the next
         # (possibly empty) page decides.
-        more = flag is True or (flag is None and bool(page) and next_anchor is not None)
+        more = flag is True or (flag is None and next_anchor is not None)
+        if not page:  # nothing on this page: whatever the flag says, the listing is over
+            return
         yield page
         if not more:
             return

@@ -15,12 +15,15 @@ import threading
 import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, overload
-from urllib.parse import quote, quote_plus
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 __all__ = [
     "REDACTED",
     "SECRET_PARAM_NAMES",
+    "SLOT_DEPTH",
+    "URL_DEPTH",
     "Redactor",
+    "Rotating",
     "SecretAttribute",
     "install_urllib3_filter",
     "mask",
@@ -48,6 +51,7 @@ SECRET_PARAM_NAMES = frozenset(
         "secret_key",
         "app_secret_key",
         "auth_token",
+        "apiToken",
     }
 )
 
@@ -123,29 +127,109 @@ def _lower_hex(encoded: str) -> str:
     return head + "".join(f"%{part[:2].lower()}{part[2:]}" for part in escapes)
 
 
+class Rotating(str):
+    """A secret value that replaces the previous value of the same ``slot`` in a redactor.
+
+    :class:`SecretAttribute` hands its values over in this form, so an owner that forwards them
+    to :meth:`Redactor.add` (the token state, the dialects, the grants) needs to know nothing
+    about slots: a refreshed token releases the one before the one it replaces.
+    """
+
+    __slots__ = ("slot",)
+    slot: object
+
+    def __new__(cls, value: str, slot: object) -> Rotating:
+        made = super().__new__(cls, value)
+        made.slot = slot
+        return made
+
+
+#: How many values of one slot stay redacted: the current one and the one before it (a server
+#: may echo the replaced token in the very answer that refreshes it, or a log line of a call
+#: signed an instant before the refresh may be written after it).
+SLOT_DEPTH = 2
+#: How many pieces of server-issued URLs stay redacted (a few per URL, see ``hold_url``).
+URL_DEPTH = 128
+
+
 class Redactor:
-    """Replaces every spelling of known secret values in text. Thread-safe; grows as secrets
-    arrive. Every live redactor also feeds the log filters (:func:`redact_everywhere`)."""
+    """Replaces every spelling of known secret values in text. Thread-safe; every live
+    redactor also feeds the log filters (:func:`redact_everywhere`).
+
+    What it remembers, and for how long (so memory and the cost of a log line stay bounded
+    over a long life, whatever the number of refreshes):
+
+    * values given to :meth:`add` (keys, passwords given to a constructor, proxy userinfo):
+      for the redactor's life;
+    * values of a *slot* (:meth:`hold`, or a :class:`Rotating` value given to :meth:`add`, as
+      :class:`SecretAttribute` and the token state do): the current value and the previous
+      one (:data:`SLOT_DEPTH`); older values are forgotten;
+    * the credentials in URLs a server hands out (:meth:`hold_url`): those of the last
+      :data:`URL_DEPTH` URLs, so uploads in flight in many threads stay covered.
+    """
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
+        self._kept: set[str] = set()
+        self._slots: dict[object, tuple[str, ...]] = {}
         self._secrets: frozenset[str] = frozenset()
         self._ordered: tuple[str, ...] = ()
+        self._spelled: dict[str, frozenset[str]] = {}
         self.add(*secrets)
         _LIVE.add(self)
 
     def add(self, *secrets: object) -> None:
-        """Remember more secret values (short or empty ones are ignored: too many false hits)."""
-        fresh = {str(s) for s in secrets if s is not None and len(str(s)) >= _MIN_SECRET_LEN}
-        fresh -= self._secrets
-        if fresh:
+        """Remember more secret values (short or empty ones are ignored: too many false hits).
+
+        A :class:`Rotating` value goes to its slot (see :meth:`hold`); any other is kept.
+        """
+        fresh: list[str] = []
+        for secret in secrets:
+            if isinstance(secret, Rotating):
+                self.hold(secret.slot, str(secret))
+            elif secret is not None and len(str(secret)) >= _MIN_SECRET_LEN:
+                fresh.append(str(secret))
+        if any(value not in self._kept for value in fresh):
             with self._lock:
-                variants = set(self._ordered)
-                for secret in fresh:
-                    variants |= spellings(secret)
-                self._secrets = self._secrets | fresh
-                # Longest first, so a secret containing another is replaced whole.
-                self._ordered = tuple(sorted(variants, key=len, reverse=True))
+                self._kept.update(fresh)
+                self._rebuild()
+
+    def hold(self, slot: object, value: object, *, depth: int = SLOT_DEPTH) -> None:
+        """``value`` becomes the current secret of ``slot``; the ``depth - 1`` values before it
+        stay too, older ones are forgotten (unless still known some other way)."""
+        text = "" if value is None else str(value)
+        with self._lock:
+            values = self._slots.get(slot, ())
+            if values[:1] == (text,):
+                return
+            kept = (text, *(v for v in values if v != text))[:depth]
+            self._slots[slot] = tuple(v for v in kept if v)
+            self._rebuild()
+
+    def hold_url(self, url: str) -> None:
+        """Redact the query of ``url``, a URL the server handed out (OK's upload URL carries a
+        one-time ``apiToken``): the whole query and each of its values, wherever they show
+        (urllib3's request log line, an echo of the URL); the host and path stay readable."""
+        parts = urlsplit(url)
+        pieces = [parts.query]
+        for _, value in parse_qsl(parts.query, keep_blank_values=False):
+            pieces.append(value)
+        for piece in pieces:
+            if len(piece) >= _MIN_SECRET_LEN:
+                self.hold("server-issued URLs", piece, depth=URL_DEPTH)
+
+    def _rebuild(self) -> None:
+        """Recompute the spellings to replace (under the lock)."""
+        secrets = set(self._kept).union(*self._slots.values())
+        secrets = {s for s in secrets if len(s) >= _MIN_SECRET_LEN}
+        if secrets == self._secrets:
+            return
+        spelled = {s: self._spelled.get(s) or frozenset(spellings(s)) for s in secrets}
+        variants: set[str] = set().union(*spelled.values()) if spelled else set()
+        self._spelled = spelled
+        self._secrets = frozenset(secrets)
+        # Longest first, so a secret containing another is replaced whole.
+        self._ordered = tuple(sorted(variants, key=len, reverse=True))
 
     def knows(self, value: object) -> bool:
         """Whether ``value`` is one of the secrets (raw spelling) this redactor hides."""
@@ -211,7 +295,10 @@ class _RemembersSecrets(Protocol):
 
 
 class SecretAttribute:
-    """A session attribute (a token, key, code or password) whose every value is redacted.
+    """A session attribute (a token, key, code or password) whose values are redacted.
+
+    The current value and the one before it are redacted (see :class:`Redactor`): a refresh
+    token replaced a hundred times does not leave a hundred secrets to scan every log line for.
 
     Why a descriptor: a secret assigned by hand (``session.refresh_token = X``) must be hidden
     as surely as one a grant returned, and registering it at each place that sets it was easy
@@ -241,7 +328,8 @@ class SecretAttribute:
 
     def __set__(self, instance: _RemembersSecrets, value: str) -> None:
         vars(instance)[self._name] = value
-        instance._remember_secrets(value)
+        # One slot per attribute of each owner: a new value releases the one before the last.
+        instance._remember_secrets(Rotating(value or "", (id(instance), self._name)))
 
 
 def redact_everywhere(text: str) -> str:

@@ -95,7 +95,7 @@ class TokenState:
     @access_token.setter
     def access_token(self, value: str) -> None:
         self._access_token = value or ""
-        self._redact.add(self._access_token)
+        self._redact.hold("access_token", self._access_token)  # the last two values
 
     def set_expiry(self, expires_in: object) -> None:
         try:

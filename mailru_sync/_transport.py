@@ -19,6 +19,7 @@ live here once:
 from __future__ import annotations
 
 import http.client
+import socket
 import ssl
 from collections.abc import Iterable
 from typing import Any
@@ -33,13 +34,15 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.poolmanager import PoolManager
 
 from ._budget import Budget
-from ._watchdog import Watch, attach
+from ._watchdog import Watch, attach, current_watch
 from .exceptions import (
     ConfigurationError,
     ConnectionFailed,
     Error,
     HostNotFound,
+    ProxyAuthenticationError,
     RequestTimeout,
+    ResponseError,
     ResponseTooLarge,
     TLSError,
     TransportError,
@@ -47,7 +50,10 @@ from .exceptions import (
 
 __all__ = [
     "DEFAULT_MAX_BODY_SIZE",
+    "ContradictoryFraming",
+    "HeldConnection",
     "SafeAdapter",
+    "proxy_auth_error",
     "read_body",
     "reset_pools",
     "safe_location",
@@ -73,6 +79,38 @@ class _FinalResponse(http.client.HTTPResponse):
         if 100 < status < 200 and status != 101:
             return version, 100, reason
         return version, status, reason
+
+    def begin(self) -> None:
+        """Parse the head, then refuse to keep a connection whose framing contradicts itself.
+
+        Where the next answer starts is only known if this one's framing is unambiguous; when
+        it is not, a later call on the same connection could read bytes the server sent after
+        this answer (response splitting). RFC 9112 §6.3: with both ``Transfer-Encoding`` and
+        ``Content-Length`` the chunked framing wins and the connection is closed after the
+        response; differing lengths are an unrecoverable error. RFC 9110 §8.6/§15.3.5: a 204
+        or 304 ends at its header block, whatever it declares.
+        """
+        super().begin()
+        lengths = self.msg.get_all("Content-Length") or []
+        values = {v.strip() for field in lengths for v in field.split(",")}
+        if self.status in (204, 304):
+            if values - {"0"} or "Transfer-Encoding" in self.msg:
+                self.will_close = True
+                self.chunked = False
+                self.length = 0
+            return
+        if "Transfer-Encoding" in self.msg and lengths:
+            self.will_close = True
+        elif len(values) > 1:
+            self.will_close = True
+            raise ContradictoryFraming(
+                f"HTTP {self.status} with differing Content-Length values "
+                f"({', '.join(sorted(values))[:80]})"
+            )
+
+
+class ContradictoryFraming(http.client.HTTPException):
+    """An answer whose length cannot be told; its connection is closed, the answer dropped."""
 
 
 class _WatchedHTTPConnection(HTTPConnection):
@@ -135,6 +173,49 @@ class SafeAdapter(HTTPAdapter):
         return manager
 
 
+class HeldConnection:
+    """Keeps a streamed response's connection out of the pool until the answer is judged.
+
+    urllib3 gives the connection back as soon as the body is read to its end, before the
+    library has decided whether it accepts the answer. An answer it rejects (a refused
+    redirect, a body that is not JSON, one cut by the deadline or the size cap) says nothing
+    trustworthy about where the next answer starts, so its connection is closed, never
+    reused: :meth:`release` puts it back closed (the pool then opens a new one) or as it is.
+
+    It relies on urllib3 2.x's response layout (``_pool``, ``_connection``); where that is
+    absent nothing is held and urllib3 releases the connection itself, as before
+    (``tests/reliability/test_framing_b.py`` fails if that ever happens).
+    """
+
+    __slots__ = ("_pool", "_raw")
+
+    def __init__(self, response: requests.Response) -> None:
+        raw = response.raw
+        self._raw = raw
+        self._pool = None
+        pool = getattr(raw, "_pool", None)
+        if (
+            isinstance(raw, urllib3.response.HTTPResponse)
+            and hasattr(raw, "_connection")
+            and callable(getattr(pool, "_put_conn", None))
+        ):
+            self._pool = pool
+            raw._pool = None  # urllib3's own release_conn() is now a no-op
+
+    def release(self, *, reusable: bool) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        raw = self._raw
+        conn = raw._connection
+        raw._connection = None
+        if conn is None:
+            return
+        if not reusable or not raw.isclosed():  # unread bytes of this answer remain
+            conn.close()
+        pool._put_conn(conn)
+
+
 def reset_pools(adapter: HTTPAdapter) -> None:
     """Give ``adapter`` fresh, empty pool managers with the sizes it was built with.
 
@@ -187,6 +268,7 @@ def read_body(
         if not encoded and declared.isdigit() and int(declared) > max_body:
             raise _too_large(what, response.url, max_body, declared=int(declared))
         raw = response.raw
+        _watch_body(raw)
         pieces: Iterable[bytes]
         if isinstance(raw, urllib3.response.BaseHTTPResponse):
             pieces = iter(lambda: raw.read1(_READ_SIZE, decode_content=True), b"")
@@ -205,9 +287,42 @@ def read_body(
                     f"arriving when the {budget.seconds:g} s deadline passed",
                     method=what,
                 )
+        # Read to its end: requests' close() must not close the connection (it may be reused).
+        response._content_consumed = True  # type: ignore[attr-defined]
         return b"".join(chunks)
     finally:
         response.close()
+
+
+class _BodySocket:
+    """The socket a body is read from, in the shape the watchdog shuts down (``.sock``)."""
+
+    __slots__ = ("__weakref__", "_mailru_watch", "sock")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock: socket.socket | None = sock
+
+
+def _watch_body(raw: object) -> None:
+    """Put the body read under the call's watchdog, whatever adapter opened the connection.
+
+    Why: urllib3 decodes inside ``read1`` and keeps reading while the decoder yields nothing,
+    so a gzip body of empty deflate blocks trickled under the socket timeout never returns to
+    the deadline check between reads. Our own connections joined the watchdog when they sent
+    the request, but a mounted adapter's did not, and once an answer says ``Connection: close``
+    (or its framing closes the connection) ``http.client`` detaches the socket from the
+    connection the watchdog knows: the socket is attached here, found on the connection or
+    in the response's reader.
+    """
+    conn = getattr(raw, "connection", None)
+    sock = getattr(conn, "sock", None)
+    if isinstance(sock, socket.socket) and getattr(conn, "_mailru_watch", None) is current_watch():
+        return  # one of ours, still holding its socket: already watched
+    if not isinstance(sock, socket.socket):
+        reader = getattr(getattr(raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(reader, "raw", None), "_sock", None)
+    if isinstance(sock, socket.socket):
+        attach(_BodySocket(sock))
 
 
 def _too_large(what: str, url: str | None, limit: int, *, declared: int | None = None) -> Error:
@@ -215,6 +330,16 @@ def _too_large(what: str, url: str | None, limit: int, *, declared: int | None =
     return ResponseTooLarge(
         f"{what}: the response from {where(url or '')} {size}; the limit is {limit} bytes "
         "(for API calls the session's max_body_size: raise it if such answers are expected)",
+        method=what,
+    )
+
+
+def proxy_auth_error(what: str, place: str) -> Error:
+    """A proxy's 407 (to a CONNECT or to a plain-HTTP request): clear, never retried."""
+    return ProxyAuthenticationError(
+        f"{what}: the proxy on the way to {place} answered 407 Proxy Authentication "
+        "Required; give its credentials in the proxy URL (http://user:password@proxy:port in "
+        "session.proxies or HTTPS_PROXY/HTTP_PROXY); nothing reached the platform",
         method=what,
     )
 
@@ -230,8 +355,7 @@ def _chain(exc: BaseException) -> Iterable[BaseException]:
         seen.add(id(current))
         yield current
         nested = [getattr(current, "reason", None), current.__cause__, current.__context__]
-        if current.args:
-            nested.append(current.args[0])
+        nested.extend(current.args)
         todo.extend(n for n in nested if isinstance(n, BaseException))
 
 
@@ -255,6 +379,22 @@ def transport_error(
             f"{what}: no complete answer from {place} within the {budget.seconds:g} s deadline",
             method=what,
         )
+    framing = _first(exc, (ContradictoryFraming,))
+    if framing is not None:
+        return ResponseError(
+            f"{what}: the answer from {place} cannot be framed ({framing}); it was dropped "
+            "and its connection closed (a broken server or proxy in the path)",
+            method=what,
+        )
+    if isinstance(exc, requests.exceptions.InvalidHeader):
+        # A CR or LF in a header value (a session header set from user input): no resend heals it.
+        return ConfigurationError(
+            f"{what}: a request header value contains CR, LF, a reserved character or leading "
+            "whitespace (requests refuses to send it); fix session.headers or the headers passed"
+        )
+    tunnel = _first(exc, (urllib3.exceptions.ProxyError,))
+    if tunnel is not None and " 407" in " ".join(str(e) for e in _chain(tunnel)):
+        return proxy_auth_error(what, place)
     if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                         requests.exceptions.InvalidSchema, urllib3.exceptions.LocationParseError)):
         return ConfigurationError(f"{what}: invalid URL {place}: {type(exc).__name__}")

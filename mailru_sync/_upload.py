@@ -14,14 +14,17 @@ from __future__ import annotations
 import io
 import os
 import secrets
+import select
+import stat
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Union
 from urllib.parse import urlsplit
 
+from ._budget import current as current_budget
 from ._response import decode_json, snippet_of
-from .exceptions import HTTPStatusError, ParameterError, ResponseError
+from .exceptions import HTTPStatusError, ParameterError, RequestTimeout, ResponseError
 
 if TYPE_CHECKING:
     from ._exchange import Exchange
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
     from ._pipeline import Dialect
 
 __all__ = [
+    "MAX_STREAM_SIZE",
     "FileSource",
     "MultipartBody",
     "PhotoFile",
@@ -107,20 +111,26 @@ class FileSource:
 
 
 def file_source(file: object, filename: str | None = None) -> FileSource:
-    """Wrap what the user passed; no copy of paths, bytes or seekable files is made."""
+    """Wrap what the user passed; no copy of paths, bytes or seekable files is made.
+
+    Refused before anything is sent (:class:`~mailru_sync.ParameterError`): an empty file,
+    and anything that is not a regular file (a directory, a device such as ``/dev/zero``, a
+    FIFO or socket given by path). A non-seekable stream (a pipe) is spooled, at most
+    :data:`MAX_STREAM_SIZE` bytes, within the call's deadline.
+    """
     if isinstance(file, (str, os.PathLike)):
         path = os.fspath(file)
         if not isinstance(path, str):
             raise ParameterError("file: pass a str path, not bytes")
         try:
-            size = os.stat(path).st_size
+            info = os.stat(path)
         except OSError as exc:
             raise ParameterError(f"file: cannot read {path!r}: {exc.strerror}") from None
-        if not os.path.isfile(path):
-            raise ParameterError(f"file: {path!r} is not a regular file")
-        return FileSource(filename or os.path.basename(path), size, _path=path)
+        _check_regular(info, repr(path))
+        return FileSource(filename or os.path.basename(path), info.st_size, _path=path)
     if isinstance(file, (bytes, bytearray, memoryview)):
         data = memoryview(file).cast("B")
+        _check_size(len(data), "the bytes given")
         return FileSource(filename or "photo", len(data), _data=data)
     read = getattr(file, "read", None)
     if not callable(read):
@@ -131,23 +141,112 @@ def file_source(file: object, filename: str | None = None) -> FileSource:
         raise ParameterError("file is opened in text mode; open it with 'rb'")
     stream: IO[bytes] = file  # type: ignore[assignment]
     name = filename or os.path.basename(str(getattr(file, "name", "") or "")) or "photo"
+    opened = _fstat(stream)
+    if opened is not None and not (
+        stat.S_ISFIFO(opened.st_mode) or stat.S_ISSOCK(opened.st_mode)
+    ):
+        _check_regular(opened, f"the file object {name!r}")
     if _seekable(stream):
         start = stream.tell()
         end = stream.seek(0, os.SEEK_END)
         stream.seek(start)
+        _check_size(end - start, f"the file object {name!r} (from its current position)")
         return FileSource(name, end - start, _stream=stream, _start=start)
-    # A pipe or socket cannot be read twice and has no size: spool it (to disk when large).
+    return _spooled(stream, name)
+
+
+#: The most a non-seekable stream (a pipe) is read into the spool: the platforms' photo size
+#: limit, as far as it is known (the emulators enforce 32 MB); a larger photo should be passed
+#: as a path or a seekable file, which are sent as they are, never copied.
+MAX_STREAM_SIZE = 32 * 1024 * 1024
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _check_regular(info: os.stat_result, what: str) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a regular file")
+        raise ParameterError(
+            f"file: {what} is {kind}, not a regular file; pass a photo file, its bytes or an "
+            "open binary file"
+        )
+    _check_size(info.st_size, what)
+
+
+def _check_size(size: int, what: str) -> None:
+    if size <= 0:
+        raise ParameterError(f"file: {what} is empty; there is no photo to upload")
+
+
+def _fstat(stream: object) -> os.stat_result | None:
+    fileno = getattr(stream, "fileno", None)
+    if not callable(fileno):
+        return None
+    try:
+        return os.fstat(fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+
+
+def _spooled(stream: IO[bytes], name: str) -> FileSource:
+    """Copy a pipe or socket (it cannot be read twice and has no size) into a spool (on disk
+    past :data:`SPOOL_IN_MEMORY`), at most :data:`MAX_STREAM_SIZE` bytes, before the call's
+    deadline: a read that would block is waited for only as long as the deadline allows."""
+    budget = current_budget()
+    fd = _fileno(stream)
     spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
     size = 0
+    read = getattr(stream, "read1", None) or stream.read  # what has arrived, not a full block
     while True:
-        block = stream.read(BLOCK)
+        if budget is not None:
+            waited_out = fd is not None and not _readable_within(fd, budget.remaining())
+            if waited_out or budget.expired():
+                spool.close()
+                raise RequestTimeout(
+                    f"photo upload: the stream {name!r} was still being read ({size} bytes) "
+                    f"when the {budget.seconds:g} s deadline passed; nothing was sent",
+                    method="photo upload",
+                    may_have_reached=False,
+                )
+        block = read(BLOCK)
         if not block:
             break
         if not isinstance(block, bytes):
+            spool.close()
             raise ParameterError("file is opened in text mode; open it with 'rb'")
-        spool.write(block)
         size += len(block)
+        if size > MAX_STREAM_SIZE:
+            spool.close()
+            raise ParameterError(
+                f"file: the stream {name!r} is longer than {MAX_STREAM_SIZE} bytes (the most a "
+                "non-seekable stream is spooled); pass a path or a seekable file instead"
+            )
+        spool.write(block)
+    _check_size(size, f"the stream {name!r}")
     return FileSource(name, size, _stream=spool, _start=0)
+
+
+def _fileno(stream: object) -> int | None:
+    fileno = getattr(stream, "fileno", None)
+    try:
+        return int(fileno()) if callable(fileno) else None
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+
+
+def _readable_within(fd: int, seconds: float) -> bool:
+    """Whether ``fd`` has data (or EOF) within ``seconds``; True where that cannot be asked."""
+    try:
+        ready, _, _ = select.select([fd], [], [], max(seconds, 0.0))
+    except (OSError, ValueError):
+        return True
+    return bool(ready)
 
 
 def _seekable(stream: object) -> bool:

@@ -32,6 +32,7 @@ __all__ = [
     "PagingError",
     "ParameterError",
     "PermissionDeniedError",
+    "ProxyAuthenticationError",
     "RateLimitError",
     "RequestTimeout",
     "ResponseError",
@@ -61,11 +62,15 @@ class Error(Exception):
     """Root of every exception raised by mailru_sync, for both Mail.ru and OK.
 
     When raised out of a call, ``attempts`` (HTTP exchanges made) and ``elapsed`` (seconds the
-    whole call took) tell how much of the session's ``deadline`` it spent.
+    whole call took) tell how much of the session's ``deadline`` it spent; out of a batch,
+    ``partial_results`` holds what the requests before the failing one returned.
     """
 
     attempts: int = 0
     elapsed: float = 0.0
+    #: Raised out of a multi-request batch (``api.batch``): the results of the requests that
+    #: succeeded before the failing one, in order (their writes happened); else None.
+    partial_results: list[Any] | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Why: the default (cls, args) calls __init__ with the message only, which fails for
@@ -87,6 +92,21 @@ class ParameterError(Error, ValueError, TypeError):
 
     The message names the parameter. Also a ``ValueError`` and a ``TypeError``.
     """
+
+
+class ProxyAuthenticationError(ConfigurationError):
+    """The proxy in the path answered ``407 Proxy Authentication Required``. Not retried.
+
+    Nothing reached the platform. Give the proxy's credentials in its URL
+    (``session.proxies = {"https": "http://user:password@proxy:3128"}``, or ``HTTPS_PROXY`` in
+    the environment); the password is redacted from messages and logs like any secret.
+    """
+
+    status = 407
+
+    def __init__(self, message: str, *, method: str = "") -> None:
+        super().__init__(message)
+        self.method = method
 
 
 # --- transport -------------------------------------------------------------------------------

@@ -15,14 +15,19 @@ from __future__ import annotations
 
 import ast
 import io
+import os
 import re
 import textwrap
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Beside the clone in CI (``../shared/seeds/``, read-only); here too.
-SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+#: The seed documents: ``$MAILRU_SYNC_SEEDS`` when set (a run outside the checkout, such as the
+#: unpacked sdist in ``.ci/run``), else ``../shared/seeds/`` beside the repository.
+SEEDS = Path(
+    os.environ.get("MAILRU_SYNC_SEEDS")
+    or Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+)
 
 _RST_OPENER = re.compile(r"^(\s*)\.\. code-block:: python\s*$")
 _MD_OPENER = re.compile(r"^```python\s*$")

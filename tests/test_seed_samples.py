@@ -33,7 +33,7 @@ from tests.seed_blocks import SEEDS, Sample, migrate, opener_count, samples, wit
 if not (SEEDS / "README.md").is_file():
     pytest.fail(
         f"the seed documents are missing: expected them at {SEEDS} (../shared/seeds/ beside "
-        "the repository, as CI lays it out)",
+        "the repository, as CI lays it out; or set MAILRU_SYNC_SEEDS to their folder)",
         pytrace=False,
     )
 

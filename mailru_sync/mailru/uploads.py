@@ -46,12 +46,13 @@ def upload_photo(
     filename: str | None = None,
 ) -> Any:
     """Upload one photo into album ``aid`` at the API endpoint ``url``; the photo object."""
-    source = file_source(file, filename)
     serialized = serialize_params({"aid": aid, "name": name, "description": description}, "mailru")
 
-    def send(signed: dict[str, str]) -> tuple[Any, int]:
-        body = MultipartBody(signed, FILE_FIELD, source)
-        return post_multipart(exchange, settings, calls.dialect, url, body, what=METHOD), 200
-
     with BudgetScope(settings.deadline, METHOD, calls.redact) as budget:
+        source = file_source(file, filename)  # checked (and a pipe spooled) before sending
+
+        def send(signed: dict[str, str]) -> tuple[Any, int]:
+            body = MultipartBody(signed, FILE_FIELD, source)
+            return post_multipart(exchange, settings, calls.dialect, url, body, what=METHOD), 200
+
         return calls.run(settings, budget, METHOD, serialized, send, is_write=True)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._budget import BudgetScope
+from .._redact import URL_DEPTH
 from .._upload import MultipartBody, PhotoFile, check_upload_url, file_source, post_multipart
 from ..exceptions import ResponseError
 
@@ -53,14 +54,14 @@ def upload_photo(
     ``call`` is the session's API call (the two API steps are ordinary calls of the pipeline);
     the upload itself goes to another host in one bounded, paced exchange, never resent.
     """
-    source = file_source(file, filename)
     redact = exchange.redact
     with BudgetScope(settings.deadline, "photosV2 upload", redact):
+        source = file_source(file, filename)  # checked (and a pipe spooled) before any call
         ticket = call("photosV2.getUploadUrl", {"aid": aid, "gid": gid, "count": 1})
         if not isinstance(ticket, Mapping):
             raise _shape("photosV2.getUploadUrl", "an object", ticket)
         url = check_upload_url(ticket.get("upload_url"), method="photosV2.getUploadUrl")
-        redact.add(url)  # its apiToken is a credential for this upload
+        redact.hold_url(url)  # its apiToken is a credential for this upload
         ids = ticket.get("photo_ids")
         if not isinstance(ids, list) or len(ids) != 1 or not isinstance(ids[0], str):
             raise _shape("photosV2.getUploadUrl", "one photo id in photo_ids", ids)
@@ -75,7 +76,7 @@ def upload_photo(
                 return dict(uploaded)
             raise dialect.api_error(error, uploaded, UPLOAD)
         token = _upload_token(uploaded, photo_id)
-        redact.add(token)
+        redact.hold("photo upload tokens", token, depth=URL_DEPTH)
         committed = call(
             "photosV2.commit", {"photo_id": photo_id, "token": token, "comment": comment}
         )
