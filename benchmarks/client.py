@@ -7,7 +7,8 @@ the ``mailru_sync`` file actually imported, so the runner can prove which tree w
 
 Modes: ``sequential KIND`` (N calls after a warm-up), ``threads T`` (one shared mailru_sync
 session), ``memory LIB`` (tracemalloc peak of one large body), ``batch`` (OK calls one by one
-vs ``batch.executeV2``).
+vs ``batch.executeV2``), ``sessions PATTERN`` and ``many`` (:mod:`scale`: sessions built per
+use, and ``call_many``).
 """
 
 from __future__ import annotations
@@ -231,6 +232,13 @@ def main(argv: list[str] | None = None) -> None:
     mem.add_argument("lib", choices=("requests", "mailru_sync"))
     bat = sub.add_parser("batch")
     bat.add_argument("--calls", type=int, required=True)
+    ses = sub.add_parser("sessions")
+    ses.add_argument("pattern")
+    ses.add_argument("--calls", type=int, required=True)
+    ses.add_argument("--threads", type=int, default=1)
+    man = sub.add_parser("many")
+    man.add_argument("--calls", type=int, required=True)
+    man.add_argument("--workers", type=int, required=True)
     args = parser.parse_args(argv)
 
     if args.mode == "sequential":
@@ -239,6 +247,14 @@ def main(argv: list[str] | None = None) -> None:
         result = threads(args.url, args.count, args.per_thread)
     elif args.mode == "memory":
         result = memory(args.lib, args.url)
+    elif args.mode == "sessions":
+        import scale
+
+        result = scale.sessions(args.url, args.pattern, args.calls, args.threads)
+    elif args.mode == "many":
+        import scale
+
+        result = scale.many(args.url, args.calls, args.workers)
     else:
         result = batch(args.url, args.calls)
     module = sys.modules.get("mailru_sync")

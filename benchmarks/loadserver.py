@@ -9,8 +9,8 @@ ready) so its CPU never shares a GIL with the client being measured.
 Each response is written in one ``transport.write`` and TCP_NODELAY is set, so no Nagle or
 delayed-ACK stall adds 40 ms to a keep-alive call. Requests on one connection are answered in
 order; with ``--latency-ms`` each answer waits that long (without blocking other connections).
-``/__stats`` reports connections that carried an API request and API requests served;
-``/__reset`` answers the same and zeroes both.
+``/__stats`` reports connections that carried an API request, API requests served and such
+connections still open; ``/__reset`` answers the same and zeroes the first two.
 """
 
 from __future__ import annotations
@@ -35,14 +35,16 @@ MAX_BODY = 8 * 1024 * 1024
 
 
 class Counters:
-    """What the runner reads back: connections opened for API calls, API requests served."""
+    """What the runner reads back: connections opened for API calls, API requests served, and
+    API connections open right now (a gauge: ``/__reset`` leaves it alone)."""
 
     def __init__(self) -> None:
         self.connections = 0
         self.requests = 0
+        self.open = 0
 
     def as_json(self) -> dict[str, int]:
-        return {"connections": self.connections, "requests": self.requests}
+        return {"connections": self.connections, "requests": self.requests, "open": self.open}
 
 
 def _mailru_user(uid: str) -> dict[str, Any]:
@@ -200,6 +202,11 @@ class HttpProtocol(asyncio.Protocol):
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.counted:
+            self.counters.open -= 1
+        self.transport = None
+
     def data_received(self, data: bytes) -> None:
         self.buffer += data
         if len(self.buffer) > MAX_HEAD + MAX_BODY:
@@ -276,6 +283,7 @@ class HttpProtocol(asyncio.Protocol):
         if not self.counted:  # a connection counts once it carries an API request
             self.counted = True
             self.counters.connections += 1
+            self.counters.open += 1
         self.counters.requests += 1
         params = dict(parse_qsl(query, keep_blank_values=True))
         form = headers.get("content-type", "").split(";")[0].strip().lower()

@@ -40,6 +40,14 @@ class Settings:
     import_setup: str = "plain venv"
     memory_repeats: int = 3
     batch_calls: int = 100
+    #: Sessions built, used once and closed (or dropped) in a loop.
+    pool_sessions: int = 100
+    #: Requests of the web-app case (a session per request vs one shared), and its threads.
+    web_requests: int = 1000
+    web_threads: int = 16
+    #: Mail.ru reads of the call_many case, and its workers.
+    many_calls: int = 1000
+    many_workers: int = 8
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -54,6 +62,9 @@ QUICK = Settings(
     import_repeats=1,
     memory_repeats=1,
     batch_calls=10,
+    pool_sessions=10,
+    web_requests=64,
+    many_calls=40,
 )
 
 
@@ -243,6 +254,61 @@ class Bench:
                 rows.append({"tree": tree.label, "latency_ms": s.latency_ms, **result})
         return rows
 
+    # --- sessions built per use, sharing the process-wide pool (issue 22) ----------------
+
+    def pools(self) -> list[dict[str, Any]]:
+        s = self.settings
+        rows: list[dict[str, Any]] = []
+        cases = [
+            ("loop-close", s.pool_sessions, 1, 0.0),
+            ("loop-drop", s.pool_sessions, 1, 0.0),
+            ("per-request", s.web_requests, s.web_threads, s.latency_ms),
+            ("shared", s.web_requests, s.web_threads, s.latency_ms),
+        ]
+        for latency in sorted({case[3] for case in cases}):
+            with LoadServer(self.workdir, latency) as server:
+                for repeat in range(s.repeats):
+                    for tree in self.trees:
+                        for pattern, calls, threads, _ in (c for c in cases if c[3] == latency):
+                            self.log(f"pools {repeat + 1}/{s.repeats}: {pattern} [{tree.label}]")
+                            result = self._client(
+                                server, tree, "sessions", pattern,
+                                "--calls", str(calls), "--threads", str(threads),
+                            )
+                            result.pop("mailru_sync_file", None)
+                            rows.append({"tree": tree.label, "latency_ms": latency, **result})
+        return _pool_rows(rows)
+
+    def many(self) -> list[dict[str, Any]]:
+        s = self.settings
+        runs: dict[str, list[dict[str, Any]]] = {}
+        with LoadServer(self.workdir, s.latency_ms) as server:
+            for repeat in range(s.repeats):
+                for tree in self.trees:
+                    self.log(f"call_many {repeat + 1}/{s.repeats} [{tree.label}]")
+                    result = self._client(
+                        server, tree, "many",
+                        "--calls", str(s.many_calls), "--workers", str(s.many_workers),
+                    )
+                    runs.setdefault(tree.label, []).append(result)
+        rows: list[dict[str, Any]] = []
+        for tree in self.trees:
+            mine = runs[tree.label]
+            row: dict[str, Any] = {
+                "tree": tree.label,
+                "latency_ms": s.latency_ms,
+                "calls": s.many_calls,
+                "workers": s.many_workers,
+                "target_calls_per_s": 0.9 * s.many_workers / (s.latency_ms / 1000.0),
+            }
+            if "skipped" in mine[0]:
+                row["skipped"] = mine[0]["skipped"]
+            else:
+                row["calls_per_s"] = Summary.of(r["calls"] / r["wall"] for r in mine).to_json()
+                row["connections"] = Summary.of(r["connections"] for r in mine).to_json()
+            rows.append(row)
+        return rows
+
 
 def _pair(mine: dict[str, Any], floor: dict[str, Any]) -> dict[str, float]:
     """One back-to-back pair: the client's own figures and its ratios to the floor's."""
@@ -257,3 +323,31 @@ def _pair(mine: dict[str, Any], floor: dict[str, Any]) -> dict[str, float]:
         "ratio_cpu": cpu / floor_cpu,
         "floor_cpu_us": floor_cpu * 1e6,
     }
+
+def _pool_rows(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (tree, pattern): connections opened and left open, calls/s, and for the
+    per-request pattern its ratio to the shared session's calls/s (run by run)."""
+    by_key: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for run in runs:
+        by_key.setdefault((run["tree"], run["pattern"]), []).append(run)
+    rows = []
+    for (tree, pattern), mine in by_key.items():
+        row: dict[str, Any] = {
+            "tree": tree,
+            "pattern": pattern,
+            "calls": mine[0]["calls"],
+            "threads": mine[0]["threads"],
+            "latency_ms": mine[0]["latency_ms"],
+            "connections": Summary.of(r["connections"] for r in mine).to_json(),
+            "left_open": Summary.of(r["open"] for r in mine).to_json(),
+            "calls_per_s": Summary.of(r["calls"] / r["wall"] for r in mine).to_json(),
+        }
+        if pattern == "per-request":
+            shared = by_key[(tree, "shared")]
+            row["ratio_to_shared"] = Summary.of(
+                (r["calls"] / r["wall"]) / (o["calls"] / o["wall"])
+                for r, o in zip(mine, shared, strict=True)
+            ).to_json()
+        rows.append(row)
+    return rows
+

@@ -167,6 +167,61 @@ def tables(results: dict[str, Any]) -> list[Table]:
                 rows,
             )
         )
+    out.extend(_scale_tables(results))
+    return out
+
+
+def _scale_tables(results: dict[str, Any]) -> list[Table]:
+    """Issue 22's figures: sessions built per use, and call_many."""
+    out = []
+    if "pools" in results:
+        rows = [
+            [
+                _tree(results, row["tree"]),
+                row["pattern"],
+                f"{row['calls']} on {row['threads']}",
+                f"{row['latency_ms']:g}",
+                _s(row["connections"], ".0f"),
+                _s(row["left_open"], ".0f"),
+                _s(row["calls_per_s"], ".0f"),
+                _s(row["ratio_to_shared"]) if "ratio_to_shared" in row else "",
+            ]
+            for row in results["pools"]
+        ]
+        out.append(
+            Table(
+                "Sessions built per use: connections opened and left open",
+                "loop-close / loop-drop: a session built, used once and closed (or dropped and "
+                "collected) per call; per-request: a web app's thread pool building a session "
+                "per request (a with block), against one session shared by the same threads. "
+                "Connections counted by the server; median (min–max).",
+                ["tree", "pattern", "calls on threads", "latency ms", "connections opened",
+                 "left open", "calls/s", "per-request / shared"],
+                rows,
+            )
+        )
+    if "many" in results:
+        rows = [
+            [
+                _tree(results, row["tree"]),
+                f"{row['calls']} on {row['workers']}",
+                f"{row['latency_ms']:g}",
+                row.get("skipped") or _s(row["calls_per_s"], ".0f"),
+                f"{row['target_calls_per_s']:.0f}",
+                "" if "skipped" in row else _s(row["connections"], ".0f"),
+            ]
+            for row in results["many"]
+        ]
+        out.append(
+            Table(
+                "call_many: Mail.ru reads on worker threads",
+                "session.call_many(calls, workers=W); target = 0.9 × W / latency; new "
+                "connections counted by the server (the session's first one opened before).",
+                ["tree", "calls on workers", "latency ms", "calls/s", "target calls/s",
+                 "new connections"],
+                rows,
+            )
+        )
     return out
 
 

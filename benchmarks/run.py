@@ -29,7 +29,7 @@ import phases
 import report
 from procs import PROJECT, BenchError, Tree
 
-SECTIONS = ("sequential", "threads", "imports", "memory", "batch")
+SECTIONS = ("sequential", "threads", "imports", "memory", "batch", "pools", "many")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -29,7 +29,7 @@ from .ok.dialect import api_error, extract_error
 from .signer import serialize_params
 
 if TYPE_CHECKING:
-    from ._session import BaseSession
+    from ._caller import Caller
 
 __all__ = ["MAX_BATCH_SIZE", "execute_batch"]
 
@@ -39,7 +39,7 @@ BATCH_METHOD = "batch.executeV2"
 
 
 def execute_batch(
-    session: BaseSession,
+    session: Caller,
     calls: Iterable[tuple[str, Mapping[str, Any] | None]],
     *,
     raise_errors: bool = False,
@@ -104,7 +104,7 @@ def _chunks(
         yield items[start : start + size]
 
 
-def _run_chunk(session: BaseSession, chunk: list[tuple[str, dict[str, str]]]) -> list[Any]:
+def _run_chunk(session: Caller, chunk: list[tuple[str, dict[str, str]]]) -> list[Any]:
     methods = [{method: {"params": params}} for method, params in chunk]
     is_write = any(session.is_write(method) for method, _ in chunk)
     answer = session.call(BATCH_METHOD, {"methods": methods}, write=is_write)
@@ -120,7 +120,7 @@ def _run_chunk(session: BaseSession, chunk: list[tuple[str, dict[str, str]]]) ->
     return results
 
 
-def _result(session: BaseSession, method: str, item: object) -> Any:
+def _result(session: Caller, method: str, item: object) -> Any:
     if isinstance(item, Mapping) and "ok" in item:
         return item["ok"]
     if isinstance(item, Mapping) and isinstance(item.get("fail"), Mapping):

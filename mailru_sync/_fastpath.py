@@ -33,16 +33,23 @@ import datetime
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
 import requests
 import urllib3
 import urllib3.exceptions
+from requests.auth import HTTPBasicAuth
 from requests.cookies import extract_cookies_to_jar as _untyped_extract
 from requests.models import PreparedRequest
 from requests.structures import CaseInsensitiveDict
-from requests.utils import get_encoding_from_headers, get_environ_proxies, select_proxy
+from requests.utils import (
+    get_auth_from_url,
+    get_encoding_from_headers,
+    get_environ_proxies,
+    select_proxy,
+)
 from urllib3.connectionpool import HTTPConnectionPool
 
 from ._transport import SafeAdapter
@@ -109,12 +116,15 @@ class _EnvDecision:
 class _Prepared:
     """What one canonical API URL needs to send a call without requests."""
 
-    __slots__ = ("path", "separator", "url")
+    __slots__ = ("authorization", "path", "separator", "url")
 
-    def __init__(self, url: str, path: str, separator: str) -> None:
+    def __init__(self, url: str, path: str, separator: str, authorization: str | None) -> None:
         self.url = url  # the URL as requests' prepare_url writes it
         self.path = path  # the request target for that URL (no proxy: path and query)
         self.separator = separator  # '?' or '&' before the encoded params
+        #: ``Authorization: Basic`` requests derives from userinfo in the URL (a ``base_url``
+        #: behind a Basic-auth reverse proxy), or None.
+        self.authorization = authorization
 
 
 #: requests' own helpers, typed loosely by the stubs.
@@ -163,9 +173,20 @@ def _prepared(url: str) -> _Prepared:
         canonical = str(probe.url)
         target = probe.path_url
         separator = "&" if "?" in canonical else "?"
-        known = _Prepared(canonical, target, separator)
+        known = _Prepared(canonical, target, separator, _url_authorization(probe))
         _remember(_prepared_cache, url, known)
     return known
+
+
+def _url_authorization(probe: PreparedRequest) -> str | None:
+    """The header requests' ``prepare_auth`` adds for userinfo in the URL (when neither
+    ``session.auth`` nor netrc applies: both send the call through requests)."""
+    credentials = get_auth_from_url(str(probe.url))
+    if not any(credentials):
+        return None
+    probe.prepare_headers({})
+    HTTPBasicAuth(*credentials)(probe)
+    return str(probe.headers["Authorization"])
 
 
 def _env_reader() -> Callable[[str], object]:
@@ -287,6 +308,8 @@ class FastRoute:
             body = encoded.encode("utf-8")
             headers["Content-Length"] = str(len(body))
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if prepared.authorization is not None:  # after the body headers, as requests puts it
+            headers["Authorization"] = prepared.authorization
         adapter = self.adapter
         request = PreparedRequest()
         request.method, request.url, request.body = verb, url, body
@@ -339,38 +362,59 @@ class FastRoute:
         return response
 
 
-_pools: dict[tuple[Any, ...], HTTPConnectionPool] = {}
+class _PoolKey:
+    """Where the pool for one (adapter, URL, verify, cert) lives in the adapter's pool manager.
+
+    Only the pool's *key* is cached, never the pool: each call asks the manager for it again
+    (one locked dict lookup), which keeps a hot pool at the recent end of the manager's LRU and
+    lets an evicted pool (and its keep-alive sockets) be collected. Caching the pool itself
+    kept every session's pool, and its idle connection, alive after ``close()`` (urllib3 2.8
+    closes pools when they are collected, not when a manager drops them).
+    """
+
+    __slots__ = ("context", "key", "manager")
+
+    def __init__(self, manager: Any, key: Any, context: dict[str, Any]) -> None:
+        self.manager = weakref.ref(manager)
+        self.key = key
+        self.context = context
+
+
+_pool_keys: dict[tuple[Any, ...], _PoolKey] = {}
 
 
 def _pool(
     adapter: SafeAdapter, base: str, request: PreparedRequest, verify: Any, cert: Any
 ) -> HTTPConnectionPool:
-    """``adapter.get_connection_with_tls_context`` for a direct (unproxied) request, cached.
+    """``adapter.get_connection_with_tls_context`` for a direct (unproxied) request.
 
-    The pool key is rebuilt by urllib3 on every lookup; the pool it names stays the same until
-    the pool manager evicts (and closes) it or is replaced (after a fork), both checked here.
+    The same steps (requests' pool key attributes, then the manager's pool for that key), with
+    the key computed once per URL and settings; a new pool manager (after a fork) is noticed.
     """
     manager = adapter.poolmanager
-    key = (id(adapter), base, verify, cert)
-    pool = _pools.get(key)
-    if pool is None or pool.pool is None or _pools_owner.get(key) is not manager:
+    cache_key = (id(adapter), base, verify, cert)
+    known = _pool_keys.get(cache_key)
+    if known is None or known.manager() is not manager:
         try:
-            pool = cast(
-                HTTPConnectionPool,
-                adapter.get_connection_with_tls_context(request, verify, None, cert),
+            host_params, pool_kwargs = adapter.build_connection_pool_key_attributes(
+                request, verify, cert
             )
-        except urllib3.exceptions.LocationValueError as exc:
+            if not host_params.get("host"):
+                raise urllib3.exceptions.LocationValueError("No host specified.")
+        except (ValueError, urllib3.exceptions.LocationValueError) as exc:
             raise requests.exceptions.InvalidURL(exc, request=request) from None
-        with _cache_lock:
-            if len(_pools) >= _CACHE_LIMIT:
-                _pools.clear()
-                _pools_owner.clear()
-            _pools[key] = pool
-            _pools_owner[key] = manager
-    return pool
-
-
-_pools_owner: dict[tuple[Any, ...], Any] = {}
+        context = manager._merge_pool_kwargs(pool_kwargs)
+        context.update(host_params)
+        if context.get("port") is None:
+            context["port"] = 443 if context["scheme"] == "https" else 80
+        key = manager.key_fn_by_scheme[context["scheme"].lower()](context)
+        known = _PoolKey(manager, key, context)
+        _remember(_pool_keys, cache_key, known)
+    # A copy: urllib3 pops the host fields from the context when it builds a new pool.
+    return cast(
+        HTTPConnectionPool,
+        manager.connection_from_pool_key(known.key, request_context=dict(known.context)),
+    )
 
 
 def route_for(session: requests.Session, url: str) -> FastRoute | None:

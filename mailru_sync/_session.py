@@ -30,15 +30,17 @@ from ._exchange import Exchange, http_status_error, inside_exchange
 from ._fastpath import reproduced
 from ._fields import SettingAttributes, TokenAttributes
 from ._forksafe import reset_in_child
+from ._many import CallsMany
 from ._options import (
     TokenData,
     parse_options,
     token_options,
 )
 from ._pipeline import CallPipeline, Dialect, note_unsent_write
+from ._pools import UsesSharedPool, is_shared
 from ._redact import Redactor, install_urllib3_filter, mask
 from ._tokens import TokenState
-from ._transport import SafeAdapter, reset_pools
+from ._transport import reset_pools
 from ._urls import rebase
 from ._version import __version__
 from .exceptions import (
@@ -64,7 +66,10 @@ _SessionT = TypeVar("_SessionT", bound="BaseSession")
 
 
 
-class BaseSession(AppliesSavedToken, SettingAttributes, TokenAttributes, requests.Session):
+class BaseSession(  # the mixins live with their concerns; requests.Session comes last
+    AppliesSavedToken, SettingAttributes, TokenAttributes, CallsMany, UsesSharedPool,
+    requests.Session,
+):
     """Common machinery of every Mail.ru and OK session. Not used directly."""
 
     platform: ClassVar[Platform]
@@ -96,9 +101,7 @@ class BaseSession(AppliesSavedToken, SettingAttributes, TokenAttributes, request
             refresh_lock=options.get("refresh_lock"),
         )
 
-        adapter = SafeAdapter(self.pool_maxsize)
-        self.mount("https://", adapter)
-        self.mount("http://", adapter)
+        self._mount_shared_pool(self.pool_maxsize)  # the process-wide pool (see _pools)
         self.headers["User-Agent"] = (
             f"mailru_sync/{__version__} {requests.utils.default_user_agent()}"
         )
@@ -139,7 +142,7 @@ class BaseSession(AppliesSavedToken, SettingAttributes, TokenAttributes, request
     def _reset_after_fork(self) -> None:
         """In a forked child: drop the inherited pooled connections and locks (see _forksafe)."""
         for adapter in self.adapters.values():
-            if isinstance(adapter, HTTPAdapter):
+            if isinstance(adapter, HTTPAdapter) and not is_shared(adapter):  # shared: own reset
                 reset_pools(adapter)
         self._tokens.reset_after_fork()
 

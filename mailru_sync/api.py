@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any
 from ._session import BaseSession
 from .exceptions import ConfigurationError
 
+if TYPE_CHECKING:
+    from .options import CallManyOptions, Unpack
+
 __all__ = ["API", "APIMethod", "BatchMethod"]
 
 
@@ -101,6 +104,8 @@ class API:
       a string (for names built at run time).
     * **Paging**: ``api.stream.get.iter(**params)`` yields the items of every page of a
       listing, lazily (``max_items=``, ``page_size=``); see ``session.PAGING``.
+    * **Many calls at once**: ``api.call_many([("users.getInfo", {...}), ...], workers=8)``
+      runs them concurrently over the shared pool, results in order (``session.call_many``).
     * **Batches** (OK): ``api.batch([("users.getInfo", {...}), ...])`` runs many calls in few
       ``batch.executeV2`` requests and returns each result (or its ``APIError``) in order;
       ``api.batch.executeV2(methods=...)`` stays the raw method.
@@ -133,6 +138,16 @@ class API:
         if name == "batch":
             return BatchMethod(self._session, name)
         return APIMethod(self._session, name)
+
+    def call_many(
+        self,
+        calls: Iterable[tuple[str, Mapping[str, Any] | None]],
+        **options: Unpack[CallManyOptions],
+    ) -> list[Any]:
+        """Run independent ``(method, params)`` calls concurrently (``session.call_many``):
+        results in input order, each the value or the library error it produced; on OK, reads
+        travel in ``batch.executeV2`` requests unless ``batch=False``."""
+        return self._session.call_many(calls, **options)
 
     def __call__(self, method: str, **params: Any) -> Any:
         """Run ``method`` (a dotted name, e.g. ``"friends.get"``) with ``params``:

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BaseSessionOptions",
+    "CallManyOptions",
     "CookieSessionOptions",
     "OkBaseSessionOptions",
     "SessionOptions",
@@ -105,3 +106,16 @@ class OkBaseSessionOptions(BaseSessionOptions, total=False):
     """:class:`BaseSessionOptions` plus OK's ``format`` (only ``'json'`` is read)."""
 
     format: str
+
+
+class CallManyOptions(TypedDict, total=False):
+    """The keyword options of ``session.call_many`` and ``api.call_many``."""
+
+    #: Threads running the calls (default 8); at most ``pool_maxsize`` keeps the connections
+    #: at ``workers`` (a worker beyond it opens connections the pool cannot keep).
+    workers: int
+    #: Raise the first error (in input order) once every call finished, instead of returning
+    #: each error in its call's place (default False, like ``api.batch``).
+    raise_errors: bool
+    #: On OK, send the reads in ``batch.executeV2`` requests of up to 50 (default True).
+    batch: bool

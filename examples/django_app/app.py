@@ -6,8 +6,15 @@ A whole Django project in one module (settings, views, URLs), to show the three 
   authorization URL; its random ``state`` goes into the user's Django session.
 * ``/callback``: ``code_from_callback`` checks ``state`` and the user's answer, the code is
   exchanged for tokens, and the token is saved in that user's store (never in the cookie).
-* ``/friends``: a ``ServerSession`` built from the user's store calls the API. When the access
-  token expires, the session refreshes it and saves the new one: the view never notices.
+* ``/friends``: a ``ServerSession`` built from the user's store for this request calls the
+  API, and is closed when the view returns. When the access token expires, the session
+  refreshes it and saves the new one: the view never notices. Two independent calls go out
+  together with ``api.call_many``.
+
+A session per request is cheap: every session with the same transport settings shares one
+process-wide connection pool, so a server's threads reuse a few keep-alive connections (at most
+one per thread) instead of opening one (a TLS handshake) per request, and a closed session
+leaves no socket behind. Keep ``pool_maxsize`` (32 by default) at least the number of threads.
 
 Stores are one ``FileStore`` per user under ``TOKEN_DIR``; with several hosts use
 ``RedisStore(redis_client, f"mailru:token:{uid}")`` instead: nothing else changes.
@@ -26,6 +33,7 @@ import os
 import re
 import sys
 import tempfile
+from contextlib import closing
 from html import escape
 from pathlib import Path
 
@@ -89,16 +97,20 @@ def friends(request: HttpRequest) -> HttpResponse:
     uid = request.session.get("uid")
     if not uid:
         return HttpResponseRedirect("/login")
-    session = mailru_sync.ServerSession(APP_ID, SECRET_KEY, base_url=BASE_URL,
-                                        store=store_for(uid))
-    try:
-        people = mailru_sync.API(session).users.getInfo(
-            uids=mailru_sync.API(session).friends.get()[:10])
-    except (mailru_sync.SessionExpiredError, mailru_sync.InvalidGrantError):
-        return HttpResponseRedirect("/login")  # refresh impossible: log in again
+    # One session per request: it leases the shared pool, and close() gives it back.
+    with closing(mailru_sync.ServerSession(APP_ID, SECRET_KEY, base_url=BASE_URL,
+                                           store=store_for(uid))) as session:
+        api = mailru_sync.API(session)
+        try:
+            me, friend_ids = api.call_many(
+                [("users.getInfo", None), ("friends.get", None)], raise_errors=True)
+            people = api.users.getInfo(uids=friend_ids[:10]) if friend_ids else []
+        except (mailru_sync.SessionExpiredError, mailru_sync.InvalidGrantError):
+            return HttpResponseRedirect("/login")  # refresh impossible: log in again
+    name = escape(me[0].get("first_name", "")) if me else ""
     items = "".join(f"<li>{escape(p.get('first_name', ''))} {escape(p.get('last_name', ''))}"
                     f"</li>" for p in people)
-    return HttpResponse(f"<h1>Your friends</h1><ul>{items}</ul>")
+    return HttpResponse(f"<h1>{name}: your friends</h1><ul>{items}</ul>")
 
 
 urlpatterns = [path("login", login), path("callback", callback), path("friends", friends)]

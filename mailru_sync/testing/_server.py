@@ -163,6 +163,25 @@ class BaseEmulator(TokenStore):
         if thread is not None:
             thread.join(timeout=5)
 
+    def drop_connections(self) -> None:
+        """Shut down every open client connection (the server keeps serving).
+
+        Why: sessions share process-wide keep-alive pools, so a connection opened by one test
+        would otherwise carry the next test's calls uncounted; the pytest fixtures call this
+        so each test starts with no connection open.
+        """
+        with self._lock:
+            connections = list(self._connections)
+        for conn in connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        give_up = time.monotonic() + 2.0  # the handlers close them as soon as they wake
+        while time.monotonic() < give_up:
+            with self._lock:
+                if not self._connections & set(connections):
+                    return
+            time.sleep(0.005)
+
     def __enter__(self: _E) -> _E:
         return self.start()
 

@@ -30,6 +30,7 @@ def _mailru_emulator_server() -> Iterator[MailruEmulator]:
 def mailru_emulator(_mailru_emulator_server: MailruEmulator) -> MailruEmulator:
     """A running Mail.ru emulator in its seeded state (shared server, reset before each test)."""
     _mailru_emulator_server.reset()
+    _mailru_emulator_server.drop_connections()  # pools are shared: start with none open
     return _mailru_emulator_server
 
 
@@ -45,4 +46,5 @@ def _ok_emulator_server() -> Iterator[OkEmulator]:
 def ok_emulator(_ok_emulator_server: OkEmulator) -> OkEmulator:
     """A running OK.ru emulator in its seeded state (shared server, reset before each test)."""
     _ok_emulator_server.reset()
+    _ok_emulator_server.drop_connections()
     return _ok_emulator_server

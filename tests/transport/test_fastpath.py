@@ -11,6 +11,7 @@ is expected to run, so the matrix cannot pass by never taking it.
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import ssl
@@ -337,3 +338,25 @@ def test_the_answer_is_the_same_json(serve: Callable[..., HostileServer]) -> Non
     server = serve(answer)
     session = _make("mailru", server.url)
     assert session.call("users.getInfo") == json.loads(b'[{"uid": "1324730981306483817"}]')
+
+
+@pytest.mark.parametrize("platform", ["mailru", "ok"])
+def test_userinfo_in_base_url_is_basic_auth_on_api_calls_too(
+    platform: str,
+    serve: Callable[..., HostileServer],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Behind a Basic-auth reverse proxy: requests turns the userinfo into ``Authorization``,
+    and so must the direct route (it did only for token requests, so API calls got 401)."""
+    server = serve(answer)
+    origin = server.url.replace("http://", "http://proxy-user:p%40ss@")
+    ctx: dict[str, Any] = {"origin": origin, "tmp": tmp_path}
+    case = Customisation("userinfo in base_url", _nothing, direct=True)
+    direct = _run(case, platform, server, monkeypatch, ctx, allow_direct=True)
+    plain = _run(case, platform, server, monkeypatch, ctx, allow_direct=False)
+
+    assert direct.direct and all(direct.direct)
+    assert direct.wire == plain.wire
+    expected = b"Authorization: Basic " + base64.b64encode(b"proxy-user:p@ss") + b"\r\n"
+    assert all(expected in sent for sent in direct.wire)
