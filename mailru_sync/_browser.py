@@ -127,6 +127,28 @@ class LoginClient(Protocol):
     ) -> requests.Response: ...
 
 
+class ImplicitClient(LoginClient, Protocol):
+    """What an implicit flow needs of a session besides the browser's part: the app, where the
+    dialogs are, and where the token comes back (structural: the session classes fit)."""
+
+    @property
+    def app_id(self) -> str: ...
+
+    @property
+    def default_redirect_uri(self) -> str: ...
+
+    @property
+    def AUTHORIZE_URL(self) -> str: ...
+
+    @property
+    def TOKEN_URL(self) -> str: ...
+
+    @property
+    def API_URL(self) -> str: ...
+
+    def url(self, url: str) -> str: ...
+
+
 def trusted_origins(session: LoginClient, urls: Iterable[str]) -> frozenset[str]:
     """Origins a login form may post to: ``base_url``'s origin when set, else the real hosts."""
     if session.base_url:

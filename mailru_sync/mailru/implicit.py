@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Protocol
 
-from .._browser import LoginClient
+from .._browser import ImplicitClient, trusted_origins
 from .._oauth import oauth_error
 from .._options import TokenData
 from .._redact import mask
@@ -55,18 +55,8 @@ _CONSENT = "Необходим доступ к вашим данным"
 _BLOCKED = ("заблокирован", "Восстановление доступа")
 
 
-
-class MailruLogin(LoginClient, Protocol):
-    """What the implicit flow needs of a Mail.ru session (structural: the session classes fit)."""
-
-    @property
-    def app_id(self) -> str: ...
-
-    @property
-    def default_redirect_uri(self) -> str: ...
-
-    @property
-    def AUTHORIZE_URL(self) -> str: ...
+class MailruLogin(ImplicitClient, Protocol):
+    """What the implicit flow needs of a Mail.ru session: also its login and code endpoints."""
 
     @property
     def LOGIN_URL(self) -> str: ...
@@ -74,19 +64,8 @@ class MailruLogin(LoginClient, Protocol):
     @property
     def CODE_TOKEN_URL(self) -> str: ...
 
-    @property
-    def TOKEN_URL(self) -> str: ...
-
-    @property
-    def API_URL(self) -> str: ...
-
-
-    def url(self, url: str) -> str: ...
-
 
 def _origins(session: MailruLogin) -> frozenset[str]:
-    from .._browser import trusted_origins  # the login machinery loads on first use
-
     return trusted_origins(
         session,
         (

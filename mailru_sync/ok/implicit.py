@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from .._browser import LoginClient
+from .._browser import ImplicitClient, trusted_origins
 from .._oauth import oauth_error
 from .._options import TokenData
 from .._redact import mask
@@ -50,32 +50,11 @@ _ACCEPT = "button_accept_request"
 _BLOCKED_MARKERS = ("hook_Block_UserBlocked", "Профиль заблокирован")
 
 
-
-class OkLogin(LoginClient, Protocol):
-    """What the implicit flow needs of a OK session (structural: the session classes fit)."""
-
-    @property
-    def app_id(self) -> str: ...
-
-    @property
-    def default_redirect_uri(self) -> str: ...
-
-    @property
-    def AUTHORIZE_URL(self) -> str: ...
-
-    @property
-    def TOKEN_URL(self) -> str: ...
-
-    @property
-    def API_URL(self) -> str: ...
-
-
-    def url(self, url: str) -> str: ...
+#: What the implicit flow needs of an OK session.
+OkLogin = ImplicitClient
 
 
 def _origins(session: OkLogin) -> frozenset[str]:
-    from .._browser import trusted_origins  # the login machinery loads on first use
-
     return trusted_origins(session, (session.AUTHORIZE_URL, session.TOKEN_URL, session.API_URL))
 
 
