@@ -16,7 +16,7 @@ client-server (they need the ``uid`` the platform returns as ``x_mailru_vid``),
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import requests
 
@@ -24,6 +24,9 @@ from .._autologin import AuthorizeOnFirstCall
 from .._keys import check_login_email, require_key
 from .._redact import SecretAttribute
 from .sessions import MailruSession, full_scope
+
+if TYPE_CHECKING:
+    from ..options import CookieSessionOptions, Unpack
 
 __all__ = [
     "CodeClientSession",
@@ -67,7 +70,7 @@ class CodeSession(AuthorizeOnFirstCall, MailruSession):
         redirect_uri: str | None = None,
         pass_error: bool = False,
         session: requests.Session | None = None,
-        **options: Any,
+        **options: Unpack[CookieSessionOptions],
     ) -> None:
         super().__init__(
             app_id,
@@ -107,7 +110,7 @@ class CodeClientSession(CodeSession):
         redirect_uri: str | None = None,
         pass_error: bool = False,
         session: requests.Session | None = None,
-        **options: Any,
+        **options: Unpack[CookieSessionOptions],
     ) -> None:
         super().__init__(
             app_id,
@@ -134,7 +137,7 @@ class CodeServerSession(CodeSession):
         redirect_uri: str | None = None,
         pass_error: bool = False,
         session: requests.Session | None = None,
-        **options: Any,
+        **options: Unpack[CookieSessionOptions],
     ) -> None:
         super().__init__(
             app_id,
@@ -172,7 +175,7 @@ class ImplicitSession(AuthorizeOnFirstCall, MailruSession):
         session: requests.Session | None = None,
         *,
         redirect_uri: str | None = None,
-        **options: Any,
+        **options: Unpack[CookieSessionOptions],
     ) -> None:
         super().__init__(
             app_id,
@@ -219,7 +222,7 @@ class ImplicitClientSession(ImplicitSession):
         session: requests.Session | None = None,
         *,
         redirect_uri: str | None = None,
-        **options: Any,
+        **options: Unpack[CookieSessionOptions],
     ) -> None:
         super().__init__(
             app_id,
@@ -251,7 +254,7 @@ class ImplicitServerSession(ImplicitSession):
         session: requests.Session | None = None,
         *,
         redirect_uri: str | None = None,
-        **options: Any,
+        **options: Unpack[CookieSessionOptions],
     ) -> None:
         super().__init__(
             app_id,
@@ -288,7 +291,7 @@ class PasswordSession(AuthorizeOnFirstCall, MailruSession):
         scope: str | None = None,
         pass_error: bool = False,
         session: requests.Session | None = None,
-        **options: Any,
+        **options: Unpack[CookieSessionOptions],
     ) -> None:
         super().__init__(
             app_id,
@@ -329,7 +332,7 @@ class PasswordClientSession(PasswordSession):
         scope: str | None = None,
         pass_error: bool = False,
         session: requests.Session | None = None,
-        **options: Any,
+        **options: Unpack[CookieSessionOptions],
     ) -> None:
         super().__init__(
             app_id,
@@ -358,7 +361,7 @@ class PasswordServerSession(PasswordSession):
         scope: str | None = None,
         pass_error: bool = False,
         session: requests.Session | None = None,
-        **options: Any,
+        **options: Unpack[CookieSessionOptions],
     ) -> None:
         super().__init__(
             app_id,
@@ -387,7 +390,7 @@ class RefreshSession(AuthorizeOnFirstCall, MailruSession):
         refresh_token: str,
         pass_error: bool = False,
         session: requests.Session | None = None,
-        **options: Any,
+        **options: Unpack[CookieSessionOptions],
     ) -> None:
         super().__init__(
             app_id,
@@ -426,7 +429,7 @@ class RefreshClientSession(RefreshSession):
         refresh_token: str,
         pass_error: bool = False,
         session: requests.Session | None = None,
-        **options: Any,
+        **options: Unpack[CookieSessionOptions],
     ) -> None:
         super().__init__(
             app_id,
@@ -451,7 +454,7 @@ class RefreshServerSession(RefreshSession):
         refresh_token: str,
         pass_error: bool = False,
         session: requests.Session | None = None,
-        **options: Any,
+        **options: Unpack[CookieSessionOptions],
     ) -> None:
         super().__init__(
             app_id,

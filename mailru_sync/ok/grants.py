@@ -15,7 +15,7 @@ with the session secret; ``*ServerSession`` classes always sign server-server.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import requests
 
@@ -24,6 +24,9 @@ from .._keys import check_key, require_key
 from .._redact import SecretAttribute
 from ..exceptions import ConfigurationError
 from .token_sessions import OkSession
+
+if TYPE_CHECKING:
+    from ..options import CookieSessionOptions, Unpack
 
 __all__ = [
     "CodeServerSession",
@@ -65,7 +68,7 @@ class CodeSession(AuthorizeOnFirstCall, OkSession):
         format: str = "json",
         pass_error: bool = False,
         session: requests.Session | None = None,
-        **options: Any,
+        **options: Unpack[CookieSessionOptions],
     ) -> None:
         super().__init__(
             app_id,
@@ -129,7 +132,7 @@ class ImplicitSession(AuthorizeOnFirstCall, OkSession):
         session: requests.Session | None = None,
         *,
         permissions: str | None = None,
-        **options: Any,
+        **options: Unpack[CookieSessionOptions],
     ) -> None:
         super().__init__(
             app_id,
@@ -193,7 +196,7 @@ class ImplicitClientSession(ImplicitSession):
         format: str = "json",
         pass_error: bool = False,
         session: requests.Session | None = None,
-        **options: Any,
+        **options: Unpack[CookieSessionOptions],
     ) -> None:
         super().__init__(
             app_id,
@@ -245,7 +248,7 @@ class PasswordSession(AuthorizeOnFirstCall, OkSession):
         format: str = "json",
         pass_error: bool = False,
         session: requests.Session | None = None,
-        **options: Any,
+        **options: Unpack[CookieSessionOptions],
     ) -> None:
         super().__init__(
             app_id,
@@ -288,7 +291,7 @@ class PasswordClientSession(PasswordSession):
         format: str = "json",
         pass_error: bool = False,
         session: requests.Session | None = None,
-        **options: Any,
+        **options: Unpack[CookieSessionOptions],
     ) -> None:
         super().__init__(
             app_id,
@@ -318,7 +321,7 @@ class RefreshSession(AuthorizeOnFirstCall, OkSession):
         format: str = "json",
         pass_error: bool = False,
         session: requests.Session | None = None,
-        **options: Any,
+        **options: Unpack[CookieSessionOptions],
     ) -> None:
         super().__init__(
             app_id,

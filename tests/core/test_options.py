@@ -74,6 +74,7 @@ def test_mypy_sees_every_option_in_a_users_script(tmp_path: Path) -> None:
         bad = mailru_sync.TokenSession("1", "k", "", "t", "1", base_ulr="http://x")
         bad_timeout = mailru_sync.ServerSession("1", "s", "t", timeout="soon")
         bad_ok = mailru_sync.ok.TokenSession("1", "K", "S", "t", "", retry_on_flood="yes")
+        bad_grant = mailru_sync.ok.PasswordSession("1", "K", "S", "me", "pw", dead_line=5)
     """), encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir",
@@ -82,7 +83,8 @@ def test_mypy_sees_every_option_in_a_users_script(tmp_path: Path) -> None:
     )
     out = result.stdout
     errors = [line for line in out.splitlines() if ": error:" in line]
-    assert len(errors) == 3, out
+    assert len(errors) == 4, out
     assert '"base_ulr"' in out
     assert "user_script.py:8:" in out and "timeout" in out
     assert "user_script.py:9:" in out and "retry_on_flood" in out
+    assert "user_script.py:10:" in out and '"dead_line"' in out  # grant sessions too
