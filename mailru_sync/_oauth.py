@@ -49,6 +49,7 @@ class TokenClient(Protocol):
 
     def budget_scope(self, what: str) -> AbstractContextManager[Budget]: ...
 
+
 __all__ = ["oauth_error", "token_request"]
 
 logger = logging.getLogger("mailru_sync")

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .._budget import BudgetScope
+from .._oauth import TokenClient
 from .._options import TokenData
 from .._response import decode_json
 from ..exceptions import (
@@ -31,7 +32,6 @@ from ..signer import ok_signature
 from .dialect import api_error
 
 if TYPE_CHECKING:
-    import requests
 
     from .._options import Settings
     from .._pipeline import CallPipeline
@@ -43,8 +43,9 @@ logger = logging.getLogger("mailru_sync")
 _WHAT = "auth.login"
 
 
-class PasswordClient(Protocol):
-    """What ``auth.login`` needs of an OK session (structural: the session classes fit)."""
+class PasswordClient(TokenClient, Protocol):
+    """What ``auth.login`` needs of an OK session: a token request's transport, and the app's
+    keys and endpoint (structural: the session classes fit)."""
 
     @property
     def app_key(self) -> str: ...
@@ -56,10 +57,6 @@ class PasswordClient(Protocol):
     def API_URL(self) -> str: ...
 
     def url(self, url: str) -> str: ...
-
-    def transport(
-        self, verb: str, url: str, *, what: str, max_body: int | None = None, **kwargs: Any
-    ) -> requests.Response: ...
 
 
 def password_login(
